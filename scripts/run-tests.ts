@@ -1,0 +1,55 @@
+// Runs the test suite with `node --test` against a real Kafka broker: the one named by
+// KAFKA_BROKERS, or else a fresh single-node broker on free ports in a temp folder, which is
+// always stopped and removed afterwards (also on Ctrl-C).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startLocalBroker, stopLocalBroker } from '../src/kafka/local-broker.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const files = process.argv.slice(2);
+const env = { ...process.env };
+let brokerDir: string | undefined;
+
+async function cleanup(): Promise<void> {
+  if (!brokerDir) return;
+  const dir = brokerDir;
+  brokerDir = undefined;
+  await stopLocalBroker(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+let code = 1;
+try {
+  if (!env.KAFKA_BROKERS) {
+    brokerDir = mkdtempSync(join(tmpdir(), 'vigil-test-kafka-'));
+    const broker = await startLocalBroker({
+      root,
+      dir: brokerDir,
+      libDir: join(root, '.vigil', 'kafka'),
+      port: 0,
+      controllerPort: 0,
+      progress: (line) => process.stderr.write(`test broker: ${line}\n`),
+    });
+    env.KAFKA_BROKERS = broker.bootstrap;
+  }
+  // Tests log through the real logger; warnings and errors are enough to read a failure.
+  env.VIGIL_LOG_LEVEL ??= 'warn';
+  const args = ['--test', '--test-reporter=spec', '--test-timeout=300000', ...(files.length ? files : ['test/**/*.test.ts'])];
+  code = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+  });
+} catch (err) {
+  process.stderr.write(`tests could not run: ${(err as Error).message}\n`);
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -1,0 +1,203 @@
+// vigil's command line. Output for people goes to stdout; logs (ids and timings only) to stderr.
+import { parseArgs } from 'node:util';
+import { Admin } from '@platformatic/kafka';
+import { loadConfig, type VigilConfig } from '../config.ts';
+import { startMainJob } from '../app/main-job.ts';
+import { ensureCluster, localBrokerOptions, requireCluster } from '../kafka/cluster.ts';
+import { EventProducer } from '../kafka/event-producer.ts';
+import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
+import { provision } from '../topology/provision.ts';
+import { parseEvents, readInput, sendInBatches } from './produce.ts';
+import { table } from './table.ts';
+import { topologyCommand } from './topology.ts';
+
+const USAGE = `vigil: event-driven clinical AI runtime on Apache Kafka
+
+Usage: ./vigil <command> [options]
+
+Commands:
+  start                     run the main job: broker, topics, HTTP intake (Ctrl-C stops it)
+  kafka start|stop|status   manage the local single-node Kafka broker (KRaft)
+  topology [--json]         print topics, partitions, keys, retention and consumer groups
+  provision                 create missing topics, correct retention, report partition mismatches
+  produce [file|-]          send events from a JSON or NDJSON file (or stdin) to Kafka
+  test                      type check, lint and run every test (starts its own broker)
+  help [command]            show help
+
+Configuration: vigil.config.json in the project (or $VIGIL_CONFIG); environment variables
+KAFKA_BROKERS (use that cluster, start nothing), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT,
+VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL. See README.md.
+`;
+
+const HELP: Record<string, string> = {
+  start: `Usage: ./vigil start
+
+Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
+topology, and serves the HTTP intake (POST /events, 202 once Kafka acknowledged). Ctrl-C stops
+everything it started; data stays in .vigil/kafka, so the next run resumes.
+`,
+  kafka: `Usage: ./vigil kafka start|stop|status
+
+start   obtain the Apache Kafka broker with Maven (first run), format KRaft storage, start a
+        single-node broker+controller on 127.0.0.1 and wait until it answers; prints the
+        bootstrap address. Data and logs live in .vigil/kafka (broker.log).
+stop    stop it cleanly (SIGTERM, then SIGKILL after 30 s)
+status  say whether it runs and answers; exit code 0 when it does, 1 otherwise
+Nothing is started when a cluster is configured (KAFKA_BROKERS or kafka.brokers).
+`,
+  topology: `Usage: ./vigil topology [--json]
+
+Prints the topology: per topic its role, partitions, key field, retention, consumer groups and
+the event types routed to it. --json prints {"topics": [{name, partitions, key, retentionMs,
+consumers, ...}]}.
+`,
+  provision: `Usage: ./vigil provision
+
+Creates missing topics with their partitions and retention.ms, corrects drifted retention, and
+reports partition-count mismatches without changing them (exit code 2). Idempotent.
+`,
+  produce: `Usage: ./vigil produce [file|-]
+
+Reads events (one JSON object, a JSON array, or NDJSON) from the file or stdin, validates all of
+them, and sends them to their topics when all are valid. Invalid input is reported by line or item
+with the field and rule; then nothing is sent and the exit code is 1.
+`,
+};
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function withAdmin<T>(config: VigilConfig, bootstrap: string[], fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: bootstrap });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function kafkaCommand(config: VigilConfig, action: string | undefined): Promise<number> {
+  if (config.kafka.brokers && action !== 'status') {
+    say(`a cluster is configured (${config.kafka.brokers.join(',')}): no local broker is managed`);
+    return 0;
+  }
+  const opts = localBrokerOptions(config, (l) => process.stderr.write(`${l}\n`));
+  switch (action) {
+    case 'start': {
+      const state = await startLocalBroker(opts);
+      say(`${state.started ? 'Kafka broker started' : 'Kafka broker already running'}: ${state.bootstrap} (pid ${state.pid})`);
+      return 0;
+    }
+    case 'stop':
+      say((await stopLocalBroker(opts.dir)) ? 'Kafka broker stopped' : 'Kafka broker was not running');
+      return 0;
+    case 'status': {
+      if (config.kafka.brokers) {
+        const ok = await brokerAnswers(config.kafka.brokers);
+        say(`configured cluster ${config.kafka.brokers.join(',')}: ${ok ? 'answering' : 'not answering'}`);
+        return ok ? 0 : 1;
+      }
+      const status = await localBrokerStatus(opts.dir);
+      if (!status) say('Kafka broker: not running');
+      else say(`Kafka broker: ${status.answering ? 'running' : 'running but not answering'} on ${status.bootstrap} (pid ${status.pid})`);
+      return status?.answering ? 0 : 1;
+    }
+    default:
+      process.stderr.write(HELP.kafka ?? '');
+      return 64;
+  }
+}
+
+async function provisionCommand(config: VigilConfig): Promise<number> {
+  const bootstrap = await requireCluster(config);
+  const results = await withAdmin(config, bootstrap, (admin) => provision(admin, config.topology, config.kafka.replicationFactor));
+  say(table(['topic', 'action', 'detail'], results.map((r) => [r.topic, r.action, r.detail])));
+  return results.some((r) => r.action === 'partitions-differ') ? 2 : 0;
+}
+
+async function produceCommand(config: VigilConfig, file: string | undefined): Promise<number> {
+  const { events, errors } = parseEvents(await readInput(file), config.topology);
+  if (errors.length > 0) {
+    for (const e of errors) process.stderr.write(`${e}\n`);
+    process.stderr.write(`${errors.length} problem(s) found; nothing was sent\n`);
+    return 1;
+  }
+  const cluster = await ensureCluster(config, (l) => process.stderr.write(`${l}\n`));
+  const producer = new EventProducer({
+    bootstrap: cluster.bootstrap,
+    clientId: `${config.kafka.clientId}-cli`,
+    topology: config.topology,
+    ackTimeoutMs: config.kafka.ackTimeoutMs,
+  });
+  try {
+    const records = await sendInBatches(producer, events, (sent, total) => {
+      if (total > 500) process.stderr.write(`sent ${sent}/${total} events\n`);
+    });
+    say(`sent ${events.length} events as ${records} records`);
+    return 0;
+  } finally {
+    await producer.close();
+  }
+}
+
+async function startCommand(config: VigilConfig): Promise<number> {
+  const job = await startMainJob(config, say);
+  say(`HTTP intake: POST ${job.intakeUrl}`);
+  say('vigil is running; press Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      say(`\n${signal}: stopping`);
+      job.stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`stop failed: ${(err as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || command === 'help' || (values.help && !HELP[command])) {
+    const topic = command === 'help' ? rest[0] : undefined;
+    process.stdout.write(topic && HELP[topic] ? HELP[topic] : USAGE);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(HELP[command] ?? USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return startCommand(config);
+    case 'kafka':
+      return kafkaCommand(config, rest[0]);
+    case 'topology':
+      say(topologyCommand(config, values.json));
+      return 0;
+    case 'provision':
+      return provisionCommand(config);
+    case 'produce':
+      return produceCommand(config, rest[0]);
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+      return 64;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // Our errors carry a message meant for people (and never a payload value).
+  process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

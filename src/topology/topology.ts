@@ -1,0 +1,140 @@
+// The whole topology in one place: which events go where, keyed by what, kept how long,
+// read by whom. Everything else (provisioning, routing, ACLs, alert rules) is derived from it.
+import type { EventType } from '../event/envelope.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The envelope field whose value is the record key (and so decides the partition). */
+export type KeyField = 'patient_id' | 'encounter_id' | 'event_type';
+
+export type TopicRole = 'input' | 'output' | 'dead-letter';
+
+export interface TopicSpec {
+  name: string;
+  role: TopicRole;
+  partitions: number;
+  key: KeyField;
+  retentionMs: number;
+  /** Consumer groups that read this topic. */
+  consumers: string[];
+  /** Event types routed here by the producer (input topics only). */
+  eventTypes: EventType[];
+  description: string;
+}
+
+export interface Topology {
+  topics: TopicSpec[];
+}
+
+// The timeline projection reads every input topic so processors can see patient history.
+const TIMELINE = 'patient-timeline';
+
+export const defaultTopology: Topology = {
+  topics: [
+    {
+      name: 'hl7-adt-events',
+      role: 'input',
+      partitions: 12,
+      key: 'patient_id',
+      retentionMs: 7 * DAY_MS,
+      consumers: ['ai-risk-assessment', 'ai-care-gap-detection', TIMELINE],
+      eventTypes: ['admission', 'transfer', 'discharge', 'registration_update'],
+      description: 'ADT: admissions, transfers, discharges, registration updates',
+    },
+    {
+      name: 'clinical-orders',
+      role: 'input',
+      partitions: 24,
+      key: 'encounter_id',
+      retentionMs: 48 * HOUR_MS,
+      consumers: ['ai-prior-authorization', 'ai-drug-interaction-check', TIMELINE],
+      eventTypes: ['order', 'medication_order'],
+      description: 'Orders: lab, imaging and procedure orders, medication orders',
+    },
+    {
+      name: 'lab-results',
+      role: 'input',
+      partitions: 12,
+      key: 'patient_id',
+      retentionMs: 72 * HOUR_MS,
+      consumers: ['ai-critical-value-alert', 'ai-result-interpretation', TIMELINE],
+      eventTypes: ['lab_result'],
+      description: 'Results: lab and other observations',
+    },
+    {
+      name: 'discharge-events',
+      role: 'input',
+      partitions: 6,
+      key: 'encounter_id',
+      retentionMs: 24 * HOUR_MS,
+      consumers: ['ai-discharge-summary', TIMELINE],
+      eventTypes: ['discharge'],
+      description: 'Discharges, for work that needs the whole encounter',
+    },
+    {
+      name: 'ai-events-dlq',
+      role: 'dead-letter',
+      partitions: 1,
+      key: 'event_type',
+      retentionMs: 30 * DAY_MS,
+      consumers: [],
+      eventTypes: [],
+      description: 'Records that kept failing: investigated and replayed by people',
+    },
+    output('ai-risk-scores', 'NEWS2, Charlson and LACE scores'),
+    output('ai-care-gaps', 'Care gaps opened and closed'),
+    output('ai-critical-alerts', 'Critical lab value alerts'),
+    output('ai-result-interpretations', 'Lab result interpretations'),
+    output('ai-drug-interaction-alerts', 'Drug interaction findings on medication orders'),
+    output('ai-prior-auth-requests', 'Prior-authorization decisions and request packets'),
+    output('ai-discharge-summaries', 'Discharge summaries (FHIR Composition)'),
+  ],
+};
+
+/** AI outputs: keyed by patient so downstream readers keep per-patient order too. */
+function output(name: string, description: string): TopicSpec {
+  return {
+    name,
+    role: 'output',
+    partitions: 6,
+    key: 'patient_id',
+    retentionMs: 7 * DAY_MS,
+    consumers: [],
+    eventTypes: [],
+    description,
+  };
+}
+
+export interface TopicOverride {
+  partitions?: number;
+  retentionMs?: number;
+}
+
+/** The topology with site overrides applied (partition counts and retention are defaults). */
+export function withOverrides(base: Topology, overrides: Record<string, TopicOverride>): Topology {
+  for (const name of Object.keys(overrides)) {
+    if (!base.topics.some((t) => t.name === name)) {
+      throw new Error(`config topics.${name}: not a topic of the topology`);
+    }
+  }
+  return {
+    topics: base.topics.map((t) => ({ ...t, ...overrides[t.name] })),
+  };
+}
+
+/** Input topics an event of this type is written to (a discharge goes to two). */
+export function topicsForEventType(topology: Topology, type: EventType): TopicSpec[] {
+  return topology.topics.filter((t) => t.eventTypes.includes(type));
+}
+
+export function deadLetterTopic(topology: Topology): TopicSpec {
+  const dlq = topology.topics.find((t) => t.role === 'dead-letter');
+  if (!dlq) throw new Error('topology has no dead-letter topic');
+  return dlq;
+}
+
+/** Every consumer group named by the topology, in first-seen order. */
+export function consumerGroups(topology: Topology): string[] {
+  return [...new Set(topology.topics.flatMap((t) => t.consumers))];
+}

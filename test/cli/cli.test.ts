@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { decodeEvent } from '../../src/event/codec.ts';
+import { CANARY, containsCanary, event } from '../support/canary.ts';
+import { runCli, startCli, waitForLine } from '../support/cli.ts';
+import { readRecords, uniqueSuffix } from '../support/kafka.ts';
+
+const HOUR = 3_600_000;
+const tmp = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('vigil CLI without a broker', () => {
+  it('prints the topology as JSON with the seed partitions and retention', async () => {
+    const res = await runCli(['topology', '--json']);
+    assert.equal(res.code, 0);
+    const topics = (JSON.parse(res.stdout) as { topics: { name: string; partitions: number; key: string; retentionMs: number; consumers: string[] }[] }).topics;
+    const seed = ['hl7-adt-events', 'clinical-orders', 'lab-results', 'discharge-events', 'ai-events-dlq'].map((n) => topics.find((t) => t.name === n));
+    assert.deepEqual(seed.map((t) => t?.partitions), [12, 24, 12, 6, 1]);
+    assert.deepEqual(seed.map((t) => (t?.retentionMs ?? 0) / HOUR), [168, 48, 72, 24, 720]);
+    assert.deepEqual(Object.keys(topics[0] ?? {}).slice(0, 5), ['name', 'role', 'partitions', 'key', 'retentionMs']);
+    assert.ok(topics.every((t) => Array.isArray(t.consumers)));
+  });
+
+  it('prints the topology as a table, help, and refuses unknown commands', async () => {
+    const table = await runCli(['topology']);
+    assert.match(table.stdout, /^hl7-adt-events\s+input\s+12\s+patient_id\s+168 h\s+ai-risk-assessment/m);
+    const help = await runCli(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /kafka start\|stop\|status/);
+    const kafkaHelp = await runCli(['kafka', '--help']);
+    assert.match(kafkaHelp.stdout, /Usage: \.\/vigil kafka/);
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 64);
+    assert.match(unknown.stderr, /unknown command: frobnicate/);
+  });
+
+  it('refuses a file with invalid events, naming line, field and rule but no value, and sends nothing', async () => {
+    const file = join(tmp, 'bad.ndjson');
+    writeFileSync(file, [JSON.stringify(event({ event_id: 'ok-1' })), JSON.stringify(event({ event_timestamp: CANARY.dob })), `{"event_id": "${CANARY.mrn}"`].join('\n'));
+    // No broker is reachable here: validation must fail before any connection is tried.
+    const res = await runCli(['produce', file], { KAFKA_BROKERS: '127.0.0.1:1' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /line 2: event_timestamp must be an ISO 8601 date-time/);
+    assert.match(res.stderr, /line 3: must be a JSON object/);
+    assert.match(res.stderr, /nothing was sent/);
+    assert.equal(containsCanary(res.stderr + res.stdout), undefined);
+  });
+
+  it('reports a bad config clearly', async () => {
+    const res = await runCli(['topology'], { KAFKA_BROKERS: 'not a broker list' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /KAFKA_BROKERS: each broker must be host:port/);
+  });
+
+  it('starts no local broker when a cluster is configured', async () => {
+    const home = join(tmp, 'configured-home');
+    const res = await runCli(['kafka', 'start'], { KAFKA_BROKERS: '127.0.0.1:1', VIGIL_HOME: home });
+    assert.equal(res.code, 0);
+    assert.match(res.stdout, /a cluster is configured/);
+    assert.equal(existsSync(join(home, 'kafka')), false);
+  });
+});
+
+describe('vigil CLI with the test broker', () => {
+  // These commands use the real topic names; they run in sequence in this one file.
+  const env = { VIGIL_HOME: join(tmp, 'home') };
+
+  it('provisions, then produces a file whose events land on their topics', async () => {
+    const first = await runCli(['provision'], env);
+    assert.ok(first.code === 0, first.stderr);
+    const second = await runCli(['provision'], env);
+    assert.equal(second.code, 0);
+    assert.doesNotMatch(second.stdout, /created|corrected|differ/);
+
+    const run = uniqueSuffix();
+    const events = [event({ event_id: `cli-${run}-1` }), event({ event_id: `cli-${run}-2`, event_type: 'lab_result' })];
+    const file = join(tmp, 'good.json');
+    writeFileSync(file, JSON.stringify(events));
+    const res = await runCli(['produce', file], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /sent 2 events as 2 records/);
+    const ndjson = await runCli(['produce', '-'], env, `${JSON.stringify(event({ event_id: `cli-${run}-3`, event_type: 'lab_result' }))}\n`);
+    assert.equal(ndjson.code, 0, ndjson.stderr);
+
+    const records = await readRecords(['hl7-adt-events', 'lab-results'], 1_000, 3_000);
+    const ids = records.map((r) => decodeEvent(r.value, r.headers).event.event_id).filter((id) => id.startsWith(`cli-${run}`));
+    assert.deepEqual(ids.sort(), [`cli-${run}-1`, `cli-${run}-2`, `cli-${run}-3`]);
+  });
+
+  it('runs the main job: intake answers 202, Ctrl-C stops it cleanly', async () => {
+    const job = startCli(['start'], { ...env, VIGIL_HTTP_PORT: '0' });
+    let stderr = '';
+    job.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [, url] = (await waitForLine(job, /HTTP intake: POST (\S+)/)) as unknown as [string, string];
+    const id = `main-${uniqueSuffix()}`;
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event({ event_id: id })) });
+    assert.equal(res.status, 202);
+    const exited = new Promise<number | null>((resolve) => job.once('exit', resolve));
+    job.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.equal(containsCanary(stderr), undefined, 'logs must hold no PHI');
+    const records = await readRecords(['hl7-adt-events'], 1_000, 3_000);
+    assert.ok(records.some((r) => r.headers.ce_id === id));
+  });
+});

@@ -1,0 +1,82 @@
+// Test helpers for a real broker: the suite runner (scripts/run-tests.ts) starts one and puts its
+// address in KAFKA_BROKERS. Every test works on topics of its own, so files can run side by side.
+import { randomBytes } from 'node:crypto';
+import { Admin, Consumer, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { type Topology, defaultTopology } from '../../src/topology/topology.ts';
+
+export function testBootstrap(): string[] {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test` (it starts a broker)');
+  return brokers.split(',');
+}
+
+export function uniqueSuffix(): string {
+  return `${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The default topology with every topic renamed `<name>-<suffix>`, for an isolated test run. */
+export function isolatedTopology(suffix: string, base: Topology = defaultTopology): Topology {
+  return { topics: base.topics.map((t) => ({ ...t, name: `${t.name}-${suffix}` })) };
+}
+
+export function topicOf(topology: Topology, prefix: string): string {
+  const topic = topology.topics.find((t) => t.name.startsWith(`${prefix}-`));
+  if (!topic) throw new Error(`no topic ${prefix} in the topology`);
+  return topic.name;
+}
+
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: testBootstrap() });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads records from the start of the topics until `count` arrived, or `idleMs` passed without a
+ * new one (then it returns what it has: the caller's assertion decides).
+ */
+export async function readRecords(topics: string[], count: number, idleMs = 5_000): Promise<ReadRecord[]> {
+  const consumer = new Consumer({
+    clientId: 'vigil-test-reader',
+    groupId: `vigil-test-reader-${uniqueSuffix()}`,
+    bootstrapBrokers: testBootstrap(),
+    maxWaitTime: 200,
+  });
+  const records: ReadRecord[] = [];
+  try {
+    const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST, autocommit: false });
+    await new Promise<void>((resolve, reject) => {
+      let timer = setTimeout(resolve, idleMs);
+      stream.on('data', (m: Message) => {
+        records.push({
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          key: m.key.toString(),
+          value: m.value,
+          headers: Object.fromEntries([...m.headers].map(([k, v]) => [k.toString(), v.toString()])),
+        });
+        clearTimeout(timer);
+        if (records.length >= count) resolve();
+        else timer = setTimeout(resolve, idleMs);
+      });
+      stream.on('error', reject);
+    });
+    await stream.close();
+  } finally {
+    await consumer.close(true);
+  }
+  return records;
+}
