@@ -57,7 +57,7 @@ export async function provision(admin: Admin, topology: Topology, replicationFac
       results.push({
         topic: spec.name,
         action: 'created',
-        detail: `${spec.partitions} partitions, retention.ms=${spec.retentionMs}`,
+        detail: `${plural(spec.partitions, 'partition')}, retention.ms=${spec.retentionMs}`,
       });
       continue;
     }
@@ -83,7 +83,11 @@ export async function provision(admin: Admin, topology: Topology, replicationFac
       action = 'partitions-differ';
       notes.push(`has ${have.partitions} partitions, topology says ${spec.partitions} (not changed: repartitioning moves patients between partitions)`);
     }
-    results.push({ topic: spec.name, action, detail: notes.join('; ') || `${have.partitions} partitions, retention.ms=${have.retentionMs}` });
+    results.push({ topic: spec.name, action, detail: notes.join('; ') || `${plural(have.partitions, 'partition')}, retention.ms=${have.retentionMs}` });
   }
   return results;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
