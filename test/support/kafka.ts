@@ -1,7 +1,7 @@
 // Test helpers for a real broker: the suite runner (scripts/run-tests.ts) starts one and puts its
 // address in KAFKA_BROKERS. Every test works on topics of its own, so files can run side by side.
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import { type Topology, defaultTopology } from '../../src/topology/topology.ts';
 
 export function testBootstrap(): string[] {
@@ -49,6 +49,8 @@ export interface ReadRecord {
  */
 export async function readRecords(topics: string[], count: number, idleMs = 5_000): Promise<ReadRecord[]> {
   const consumer = new Consumer({
+    // Outputs of transactional workers are only real once committed.
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     clientId: 'vigil-test-reader',
     groupId: `vigil-test-reader-${uniqueSuffix()}`,
     bootstrapBrokers: testBootstrap(),
@@ -79,4 +81,30 @@ export async function readRecords(topics: string[], count: number, idleMs = 5_00
     await consumer.close(true);
   }
   return records;
+}
+
+/** Sum over partitions of the group's committed offsets on a topic (records it has finished). */
+export async function committedCount(group: string, topic: string): Promise<bigint> {
+  const groups = await withAdmin((admin) => admin.listConsumerGroupOffsets({ groups: [group] }));
+  let total = 0n;
+  for (const t of groups[0]?.topics ?? []) {
+    if (t.name !== topic) continue;
+    for (const p of t.partitions) if (p.committedOffset > 0n) total += p.committedOffset;
+  }
+  return total;
+}
+
+/** Committed offset of one partition (-1 when none). */
+export async function committedOffset(group: string, topic: string, partition: number): Promise<bigint> {
+  const groups = await withAdmin((admin) => admin.listConsumerGroupOffsets({ groups: [group] }));
+  return groups[0]?.topics.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === partition)?.committedOffset ?? -1n;
+}
+
+/** Polls until `check` returns true; fails after `timeoutMs` with `what` in the message. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,0 +1,436 @@
+// The consumer engine. Fetches records, runs them through the per-key scheduler (same key one at a
+// time in offset order, different keys concurrently), and commits completed work at the contiguous
+// watermark: outputs, dead letters and offsets in one Kafka transaction, decisions and store writes
+// in the store just before it (idempotent, so a transaction lost to a crash replays to the same
+// result). Knows nothing clinical.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Consumer,
+  FetchIsolationLevels,
+  type Message,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type MessagesStream,
+  Producer,
+  compatibilityPartitioner,
+  stringSerializer,
+} from '@platformatic/kafka';
+import { decodeEvent } from '../event/codec.ts';
+import type { ClinicalEvent } from '../event/envelope.ts';
+import { logger } from '../phi/log.ts';
+import type { Database } from '../store/db.ts';
+import { findDecisions, recordDecisions } from '../store/effects.ts';
+import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
+import { Batcher } from './batcher.ts';
+import { deadLetterHeaders } from './dead-letter.ts';
+import { KeyScheduler, TaskNotStartedError } from './key-scheduler.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { backoffMs, mayRetry } from './retry.ts';
+import { type PartitionWatermark, WatermarkTracker } from './watermark.ts';
+import { type Decision, NonRetryableError, type OutputRecord, type WorkerDeclaration, type WorkerPolicies, resolvePolicies } from './worker.ts';
+
+type KafkaMessage = Message<Buffer, Buffer, string, string>;
+
+export interface RuntimeOptions {
+  bootstrap: string[];
+  clientId: string;
+  /** Stable per worker instance: its transactional id, so a restarted instance fences its predecessor. */
+  instanceId: string;
+  deadLetterTopic: string;
+  db: Database;
+}
+
+export interface RuntimeStats {
+  group: string;
+  /** Records being processed now. */
+  inFlight: number;
+  /** Records fetched and not committed yet (queued, running, or done and waiting for the watermark). */
+  buffered: number;
+  paused: boolean;
+  parkedKeys: number;
+  processed: number;
+  retries: number;
+  deadLettered: number;
+  /** Decisions taken from the store instead of calling the processor (replays). */
+  reused: number;
+  transactions: number;
+}
+
+/** What one record came to, kept until its partition's watermark passes it and it is committed. */
+interface Pending {
+  message: KafkaMessage;
+  key: string;
+  headers: Record<string, string>;
+  watermark: PartitionWatermark;
+  event?: ClinicalEvent;
+  decodeError?: unknown;
+  decision?: Decision;
+  /** The decision came from the store: it is recorded already. */
+  reused: boolean;
+  deadLetter?: Record<string, string>;
+  /** This record's failure parks its key (hold-key policy). */
+  parks: boolean;
+}
+
+interface PartitionQueue {
+  watermark: PartitionWatermark;
+  /** Fetched records not committed yet, in offset order. */
+  records: Pending[];
+}
+
+const log = logger('runtime');
+const PARKED_REFRESH_MS = 2_000;
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of message.headers) out[k] = v;
+  return out;
+}
+
+function tp(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  const visit = (e: unknown) => {
+    if (!e || typeof e !== 'object') return;
+    const { code, apiId, errors } = e as { code?: unknown; apiId?: unknown; errors?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (typeof apiId === 'string') codes.push(apiId);
+    if (Array.isArray(errors)) errors.forEach(visit);
+  };
+  visit(err);
+  return codes;
+}
+
+export class WorkerRuntime {
+  readonly #decl: WorkerDeclaration;
+  readonly #opts: RuntimeOptions;
+  readonly #policies: WorkerPolicies;
+  readonly #scheduler: KeyScheduler;
+  readonly #limiter: RateLimiter | undefined;
+  readonly #abort = new AbortController();
+  readonly #watermarks = new WatermarkTracker();
+  #partitions = new Map<string, PartitionQueue>();
+  #consumer: Consumer<Buffer, Buffer, string, string> | undefined;
+  #producer: Producer<Buffer, Buffer, string, string> | undefined;
+  #stream: MessagesStream<Buffer, Buffer, string, string> | undefined;
+  #lookups: Batcher<string, Decision | undefined>;
+  #parked = new Set<string>();
+  #buffered = 0;
+  #paused = false;
+  #stopping = false;
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #parkedTimer: NodeJS.Timeout | undefined;
+  #failure: ((err: Error) => void) | undefined;
+  #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, transactions: 0 };
+
+  constructor(decl: WorkerDeclaration, opts: RuntimeOptions) {
+    this.#decl = decl;
+    this.#opts = opts;
+    this.#policies = resolvePolicies(decl.policies);
+    this.#scheduler = new KeyScheduler({ concurrency: this.#policies.concurrency });
+    this.#limiter = this.#policies.ratePerSecond ? new RateLimiter(this.#policies.ratePerSecond) : undefined;
+    // One store query per burst of records instead of one per record.
+    this.#lookups = new Batcher(async (ids) => {
+      const found = await findDecisions<Decision>(opts.db, decl.group, ids);
+      return ids.map((id) => found.get(id));
+    });
+  }
+
+  get group(): string {
+    return this.#decl.group;
+  }
+
+  /** Called when the worker fails for good (fenced by a newer instance, broker lost): restart it. */
+  onFailure(fn: (err: Error) => void): void {
+    this.#failure = fn;
+  }
+
+  stats(): RuntimeStats {
+    return {
+      group: this.#decl.group,
+      inFlight: this.#scheduler.running,
+      buffered: this.#buffered,
+      paused: this.#paused,
+      parkedKeys: this.#parked.size,
+      ...this.#stats,
+    };
+  }
+
+  parkedKeys(): string[] {
+    return [...this.#parked];
+  }
+
+  async start(): Promise<void> {
+    const { bootstrap, clientId, instanceId } = this.#opts;
+    const group = this.#decl.group;
+    await this.#refreshParked();
+    this.#producer = new Producer<Buffer, Buffer, string, string>({
+      clientId: `${clientId}-${group}`,
+      bootstrapBrokers: bootstrap,
+      transactionalId: `vigil-${group}-${instanceId}`,
+      idempotent: true,
+      partitioner: compatibilityPartitioner,
+      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+    });
+    this.#consumer = new Consumer<Buffer, Buffer, string, string>({
+      clientId: `${clientId}-${group}`,
+      groupId: group,
+      bootstrapBrokers: bootstrap,
+      autocommit: false,
+      maxWaitTime: 200,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      deserializers: {
+        headerKey: (b) => b?.toString() ?? '',
+        headerValue: (b) => b?.toString() ?? '',
+      },
+    });
+    // A rebalance re-fetches from the committed offsets: commit what is done, then start afresh.
+    this.#consumer.on('consumer:group:rebalance', () => void this.#flush());
+    this.#consumer.on('consumer:group:join', () => this.#resetAssignments());
+    this.#stream = await this.#consumer.consume({
+      topics: this.#decl.topics,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    });
+    this.#stream.on('data', (m: KafkaMessage) => this.#accept(m));
+    this.#stream.on('error', (err: Error) => this.#fail(err));
+    this.#timer = setInterval(() => void this.#flush(), this.#policies.commitIntervalMs);
+    this.#parkedTimer = setInterval(() => void this.#refreshParked().catch(() => {}), PARKED_REFRESH_MS);
+    log.info({ group, topics: this.#decl.topics, instance: instanceId }, 'worker started');
+  }
+
+  /** Graceful stop: no new work, running work finishes (bounded), completed work is committed. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stream?.pause();
+    const dropped = this.#scheduler.stop();
+    const finished = await Promise.race([this.#scheduler.idle().then(() => true), sleep(this.#policies.shutdownGraceMs, false)]);
+    if (!finished) this.#abort.abort();
+    clearInterval(this.#timer);
+    clearInterval(this.#parkedTimer);
+    await this.#flush();
+    await this.#stream?.close().catch(() => {});
+    await this.#consumer?.close().catch(() => {});
+    await this.#producer?.close().catch(() => {});
+    log.info({ ...this.stats(), notStarted: dropped, finished }, 'worker stopped');
+  }
+
+  #fail(err: Error): void {
+    if (this.#stopping) return;
+    log.error({ group: this.#decl.group, error: err.name, codes: errorCodes(err) }, 'worker failed');
+    this.#failure?.(err);
+  }
+
+  #accept(message: KafkaMessage): void {
+    if (this.#stopping) return;
+    const watermark = this.#watermarks.track(message.topic, message.partition, message.offset);
+    if (!watermark) return; // fetched again after a rebalance while still held: already ours
+    const pending: Pending = { message, key: message.key?.toString() ?? '', headers: headersOf(message), watermark, reused: false, parks: false };
+    try {
+      pending.event = decodeEvent(message.value, pending.headers).event;
+    } catch (err) {
+      pending.decodeError = err;
+    }
+    const id = tp(message.topic, message.partition);
+    let queue = this.#partitions.get(id);
+    if (!queue || queue.watermark !== watermark) {
+      queue = { watermark, records: [] };
+      this.#partitions.set(id, queue);
+    }
+    queue.records.push(pending);
+    if (++this.#buffered >= this.#policies.maxBuffered && !this.#paused) {
+      this.#paused = true;
+      this.#stream?.pause();
+    }
+    this.#scheduler.submit(pending.key, () => this.#process(pending)).then(
+      () => watermark.complete(message.offset),
+      (err: unknown) => {
+        // Not started (stopping): the record stays unfinished and is fetched again next time.
+        if (!(err instanceof TaskNotStartedError)) this.#fail(err as Error);
+      },
+    );
+  }
+
+  async #process(p: Pending): Promise<void> {
+    if (p.watermark.revoked) return;
+    const { group } = this.#decl;
+    const record = {
+      topic: p.message.topic,
+      partition: p.message.partition,
+      offset: p.message.offset,
+      key: p.key,
+      value: p.message.value,
+      headers: p.headers,
+    };
+    if (this.#parked.has(p.key)) {
+      p.deadLetter = deadLetterHeaders(record, { group, attempts: 0, error: null, parkedBehind: 'parked key' });
+      this.#stats.deadLettered++;
+      return;
+    }
+    if (!p.event) {
+      this.#deadLetter(p, record, 1, p.decodeError);
+      return;
+    }
+    const stored = await this.#lookups.load(p.event.event_id);
+    if (stored) {
+      p.decision = stored;
+      p.reused = true;
+      this.#stats.reused++;
+      this.#stats.processed++;
+      return;
+    }
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#limiter?.take();
+        p.decision = await this.#decl.processor(p.event, { attempt, signal: this.#abort.signal });
+        this.#stats.processed++;
+        return;
+      } catch (err) {
+        const delay = backoffMs(this.#policies.retry, attempt);
+        const retryable = !(err instanceof NonRetryableError) && !this.#stopping;
+        if (!retryable || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
+          log.warn({ group, eventId: p.event.event_id, attempts: attempt, error: (err as Error)?.name }, 'event dead-lettered');
+          this.#deadLetter(p, record, attempt, err);
+          return;
+        }
+        this.#stats.retries++;
+        await sleep(delay);
+      }
+    }
+  }
+
+  #deadLetter(p: Pending, record: Parameters<typeof deadLetterHeaders>[0], attempts: number, error: unknown): void {
+    p.deadLetter = deadLetterHeaders(record, { group: this.#decl.group, attempts, error });
+    this.#stats.deadLettered++;
+    if (this.#policies.deadLetter === 'hold-key') {
+      this.#parked.add(p.key);
+      p.parks = true;
+    }
+  }
+
+  /** After a rebalance the stream re-fetches from the committed offsets: drop what was held. */
+  #resetAssignments(): void {
+    this.#watermarks.revokeAll();
+    this.#partitions.clear();
+    this.#buffered = 0;
+    if (this.#paused && !this.#stopping) {
+      this.#paused = false;
+      this.#stream?.resume();
+    }
+  }
+
+  async #refreshParked(): Promise<void> {
+    const rows = await listParkedKeys(this.#opts.db, this.#decl.group);
+    // Keys parked here but not stored yet stay parked; released ones (deleted rows) go.
+    const stored = new Set(rows.map((r) => r.key));
+    const unsaved = new Set<string>();
+    for (const q of this.#partitions.values()) for (const p of q.records) if (p.parks) unsaved.add(p.key);
+    this.#parked = new Set([...stored, ...unsaved]);
+  }
+
+  /** Commits everything below each partition's watermark. Serialised: one flush at a time. */
+  #flush(): Promise<void> {
+    this.#flushing ??= this.#commitBatch()
+      .catch((err: unknown) => this.#onCommitError(err))
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    return this.#flushing;
+  }
+
+  async #commitBatch(): Promise<void> {
+    const batches: { queue: PartitionQueue; records: Pending[]; next: bigint }[] = [];
+    for (const queue of this.#partitions.values()) {
+      const next = queue.watermark.committable();
+      if (next === undefined) continue;
+      let n = 0;
+      while (n < queue.records.length && (queue.records[n] as Pending).message.offset < next) n++;
+      if (n > 0) batches.push({ queue, records: queue.records.slice(0, n), next });
+    }
+    if (batches.length === 0 || !this.#producer || !this.#consumer) return;
+    const all = batches.flatMap((b) => b.records);
+    const { group } = this.#decl;
+
+    // Store first: decisions (and their writes, applied only when the decision is new) and parked keys.
+    const fresh = all.filter((p) => p.decision && !p.reused);
+    const parks = all.filter((p) => p.parks);
+    if (fresh.length > 0 || parks.length > 0) {
+      await this.#opts.db.transaction(async (tx) => {
+        const inserted = await recordDecisions(tx, group, fresh.map((p) => ({ eventId: (p.event as ClinicalEvent).event_id, outputs: p.decision })));
+        if (this.#decl.store) {
+          for (const p of fresh) {
+            const writes = p.decision?.writes;
+            const event = p.event as ClinicalEvent;
+            if (writes?.length && inserted.has(event.event_id)) await this.#decl.store(tx, event, writes);
+          }
+        }
+        await parkKeys(tx, group, parks.map((p) => ({ key: p.key, topic: p.message.topic, partition: p.message.partition, offset: p.message.offset })));
+      });
+    }
+
+    const messages = all.flatMap((p) => this.#recordsOf(p));
+    const tx = await this.#producer.beginTransaction();
+    try {
+      await tx.addConsumer(this.#consumer);
+      if (messages.length > 0) await tx.send({ messages });
+      // The last record below each watermark carries the group generation it was fetched in:
+      // a commit after the partition moved to another member is refused (fencing).
+      for (const b of batches) await tx.addOffset((b.records[b.records.length - 1] as Pending).message);
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => {});
+      throw err;
+    }
+    this.#stats.transactions++;
+    for (const b of batches) {
+      if (b.queue.watermark.revoked) continue;
+      b.queue.records.splice(0, b.records.length);
+      b.queue.watermark.markCommitted((b.records[b.records.length - 1] as Pending).message.offset + 1n);
+      this.#buffered -= b.records.length;
+    }
+    if (this.#paused && this.#buffered < this.#policies.resumeBelow && !this.#stopping) {
+      this.#paused = false;
+      this.#stream?.resume();
+    }
+  }
+
+  #recordsOf(p: Pending) {
+    const out: { topic: string; key: Buffer; value: Buffer; headers: Record<string, string> }[] = [];
+    if (p.deadLetter) {
+      const dlqKey = p.event?.event_type ?? 'undecodable';
+      out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: p.message.value ?? Buffer.alloc(0), headers: p.deadLetter });
+    }
+    for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
+    return out;
+  }
+
+  #encodeOutput(o: OutputRecord, p: Pending) {
+    return {
+      topic: o.topic,
+      key: Buffer.from(o.key),
+      value: Buffer.from(JSON.stringify(o.value)),
+      headers: {
+        'content-type': 'application/json',
+        vigil_source_event_id: p.event?.event_id ?? '',
+        vigil_processor: this.#decl.group,
+        ...o.headers,
+      },
+    };
+  }
+
+  #onCommitError(err: unknown): void {
+    const codes = errorCodes(err);
+    log.warn({ group: this.#decl.group, error: (err as Error)?.name, codes }, 'commit failed; retrying');
+    if (codes.some((c) => FENCED.has(c))) this.#fail(err as Error);
+  }
+}

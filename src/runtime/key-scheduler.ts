@@ -1,0 +1,190 @@
+// Per-key ordered scheduler (DESIGN §3, invariant 3): tasks with the same key run one at a time in
+// submission order; tasks with different keys run concurrently, at most `concurrency` at once, so
+// throughput is not capped by the partition count. Keys are opaque here, but they may be PHI
+// (a patient id), so no error message ever includes one.
+
+export const DEFAULT_CONCURRENCY = 256;
+
+export interface KeySchedulerOptions {
+  /** Most tasks running at once, over all keys. */
+  concurrency?: number;
+}
+
+/** Rejects a submitted task that the scheduler will never start, because it was stopped. */
+export class TaskNotStartedError extends Error {
+  constructor() {
+    super('task not started: the scheduler was stopped');
+    this.name = 'TaskNotStartedError';
+  }
+}
+
+interface Task {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+interface KeyState {
+  key: string;
+  tasks: Fifo<Task>;
+  running: boolean;
+}
+
+/** Array queue with a moving head: amortised O(1) shift, unlike Array#shift on long arrays. */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined; // let it be collected
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+export class KeyScheduler {
+  readonly concurrency: number;
+  // Only keys with a task running or queued are kept, so memory follows the work, not the key space.
+  #keys = new Map<string, KeyState>();
+  // Keys with a queued task and none running, in the order they became ready. A key whose task
+  // finishes rejoins at the back, so a hot key cannot starve the others.
+  #ready = new Fifo<KeyState>();
+  #running = 0;
+  #queued = 0;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: KeySchedulerOptions = {}) {
+    const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new RangeError('concurrency must be a positive integer');
+    }
+    this.concurrency = concurrency;
+  }
+
+  /** Tasks running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Tasks submitted and not started yet. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Keys with a task running or queued. */
+  get pendingKeys(): number {
+    return this.#keys.size;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Queues a task behind the earlier tasks of its key. The promise settles with the task's own
+   * result or error (a failed task does not hold its key up), or rejects with TaskNotStartedError
+   * if the scheduler is stopped first. Callers must handle every rejection.
+   */
+  submit<T>(key: string, run: () => T | PromiseLike<T>): Promise<T> {
+    if (this.#stopped) return Promise.reject(new TaskNotStartedError());
+    let state = this.#keys.get(key);
+    if (state === undefined) {
+      state = { key, tasks: new Fifo(), running: false };
+      this.#keys.set(key, state);
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    state.tasks.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    this.#queued++;
+    if (!state.running && state.tasks.length === 1) this.#ready.push(state);
+    this.#pump();
+    return promise;
+  }
+
+  /** Resolves when no task is running or queued. */
+  idle(): Promise<void> {
+    if (this.#running === 0 && this.#queued === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops starting tasks (rebalance, shutdown): every queued task is rejected with
+   * TaskNotStartedError, and so is every later submit until `resume`. Running tasks finish;
+   * await `idle()` for them. Returns how many queued tasks were dropped.
+   */
+  stop(): number {
+    this.#stopped = true;
+    const dropped = this.#queued;
+    const notStarted = new TaskNotStartedError();
+    for (const [key, state] of this.#keys) {
+      for (let task = state.tasks.shift(); task !== undefined; task = state.tasks.shift()) task.reject(notStarted);
+      if (!state.running) this.#keys.delete(key);
+    }
+    this.#ready = new Fifo();
+    this.#queued = 0;
+    this.#settleIdle();
+    return dropped;
+  }
+
+  /** Accepts tasks again after `stop`. */
+  resume(): void {
+    this.#stopped = false;
+  }
+
+  #pump(): void {
+    while (this.#running < this.concurrency && !this.#stopped) {
+      const state = this.#ready.shift();
+      if (state === undefined) return;
+      const task = state.tasks.shift() as Task;
+      this.#queued--;
+      this.#running++;
+      state.running = true;
+      void this.#run(state, task);
+    }
+  }
+
+  // Never rejects: the task's outcome goes to its submitter.
+  async #run(state: KeyState, task: Task): Promise<void> {
+    let failed = false;
+    let value: unknown;
+    let error: unknown;
+    try {
+      value = await task.run();
+    } catch (err) {
+      failed = true;
+      error = err;
+    }
+    // Release the key only now that the task has settled: its next task cannot overtake it.
+    this.#running--;
+    state.running = false;
+    if (state.tasks.length > 0) this.#ready.push(state);
+    else this.#keys.delete(state.key);
+    this.#pump();
+    if (failed) task.reject(error);
+    else task.resolve(value);
+    this.#settleIdle();
+  }
+
+  #settleIdle(): void {
+    if (this.#running > 0 || this.#queued > 0 || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,28 @@
+// The idempotency primitive: a processor's decision for an event, stored once.
+import type { Sql } from './db.ts';
+
+/** Decisions already stored for these events, by event id (a replay reuses them). */
+export async function findDecisions<T>(db: Sql, processor: string, eventIds: string[]): Promise<Map<string, T>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await db.query<{ event_id: string; outputs: T }>(
+    'SELECT event_id, outputs FROM effects WHERE processor = $1 AND event_id = ANY($2::text[])',
+    [processor, eventIds],
+  );
+  return new Map(rows.map((r) => [r.event_id, r.outputs]));
+}
+
+/**
+ * Stores decisions in one statement; returns the ids stored now. An id missing from the result was
+ * decided before (by an earlier run or another instance): its first decision stands.
+ */
+export async function recordDecisions(tx: Sql, processor: string, decisions: { eventId: string; outputs: unknown }[]): Promise<Set<string>> {
+  if (decisions.length === 0) return new Set();
+  const rows = await tx.query<{ event_id: string }>(
+    `INSERT INTO effects (processor, event_id, outputs)
+     SELECT $1, e, o::jsonb FROM unnest($2::text[], $3::text[]) AS t(e, o)
+     ON CONFLICT (processor, event_id) DO NOTHING
+     RETURNING event_id`,
+    [processor, decisions.map((d) => d.eventId), decisions.map((d) => JSON.stringify(d.outputs))],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}

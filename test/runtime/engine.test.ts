@@ -1,0 +1,265 @@
+// The worker runtime against a real broker (invariants 1-6).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Producer } from '@platformatic/kafka';
+import { decodeEvent } from '../../src/event/codec.ts';
+import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
+import { EventProducer } from '../../src/kafka/event-producer.ts';
+import { DLQ_HEADER, KEY_PARKED } from '../../src/runtime/dead-letter.ts';
+import { WorkerRuntime } from '../../src/runtime/engine.ts';
+import { NonRetryableError, type WorkerDeclaration } from '../../src/runtime/worker.ts';
+import { type Database, openDatabase } from '../../src/store/db.ts';
+import { listParkedKeys } from '../../src/store/parked-keys.ts';
+import type { Topology } from '../../src/topology/topology.ts';
+import { CANARY, containsCanary, event } from '../support/canary.ts';
+import { committedCount, committedOffset, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { provisionedTopology } from '../support/topics.ts';
+
+const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
+
+describe('worker runtime against a real broker', () => {
+  let topology: Topology;
+  let db: Database;
+  let producer: EventProducer;
+  let labs: string;
+  let adt: string;
+  let alerts: string;
+  let dlq: string;
+  const runtimes: WorkerRuntime[] = [];
+
+  before(async () => {
+    topology = await provisionedTopology();
+    db = await openDatabase({});
+    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    labs = topicOf(topology, 'lab-results');
+    adt = topicOf(topology, 'hl7-adt-events');
+    alerts = topicOf(topology, 'ai-critical-alerts');
+    dlq = topicOf(topology, 'ai-events-dlq');
+  });
+  after(async () => {
+    for (const r of runtimes) await r.stop();
+    await producer.close();
+    await db.close();
+  });
+
+  function start(decl: WorkerDeclaration): WorkerRuntime {
+    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
+    runtimes.push(runtime);
+    return runtime;
+  }
+
+  async function send(events: ClinicalEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 500) await producer.send(events.slice(i, i + 500), meta);
+  }
+
+  it('keeps per-key order at concurrency 256 over 10,000 events and 1,000 keys, each output exactly once', async () => {
+    const run = uniqueSuffix();
+    const group = `order-${run}`;
+    const events: ClinicalEvent[] = [];
+    for (let seq = 0; seq < 10; seq++) {
+      for (let k = 0; k < 1_000; k++) {
+        events.push(validateEvent(event({ event_id: `${run}-${k}-${seq}`, event_type: 'lab_result', patient_id: `P${k}`, payload: { seq } })));
+      }
+    }
+    await send(events);
+
+    const last = new Map<string, number>();
+    let violations = 0;
+    let running = 0;
+    let maxRunning = 0;
+    const runtime = start({
+      group,
+      topics: [labs],
+      policies: { concurrency: 256 },
+      async processor(e) {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        const seq = e.payload.seq as number;
+        if ((last.get(e.patient_id) ?? -1) !== seq - 1) violations++;
+        await sleep(Math.random() * 5);
+        last.set(e.patient_id, seq);
+        running--;
+        return { outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id } }] };
+      },
+    });
+    await runtime.start();
+    await waitFor('all 10,000 committed', async () => (await committedCount(group, labs)) === 10_000n);
+    assert.equal(violations, 0);
+    assert.ok(maxRunning > 12, `concurrency above the partition count (saw ${maxRunning})`);
+    assert.ok(maxRunning <= 256);
+
+    const outputs = await readRecords([alerts], 10_000, 5_000);
+    const sources = outputs.map((r) => (JSON.parse(r.value.toString()) as { source: string }).source).filter((s) => s.startsWith(run));
+    assert.equal(sources.length, 10_000);
+    assert.equal(new Set(sources).size, 10_000);
+    assert.equal(runtime.stats().processed, 10_000);
+  });
+
+  it('commits only up to the lowest unfinished record while later ones complete', async () => {
+    const run = uniqueSuffix();
+    const group = `watermark-${run}`;
+    // One slow patient first, then 40 others: several land after it on its partition.
+    const slowEvent = validateEvent(event({ event_id: `${run}-slow`, event_type: 'admission', patient_id: `SLOW-${run}` }));
+    const others = Array.from({ length: 40 }, (_, i) => validateEvent(event({ event_id: `${run}-${i}`, event_type: 'admission', patient_id: `W${i}-${run}` })));
+    await send([slowEvent]);
+    await send(others);
+    const mine = (await readRecords([adt], 100_000, 2_000)).filter((r) => r.headers.ce_id?.startsWith(run));
+    const slow = mine.find((r) => r.headers.ce_id === slowEvent.event_id);
+    assert.ok(slow);
+    const behind = mine.filter((r) => r.partition === slow.partition && r.offset > slow.offset);
+    assert.ok(behind.length > 0, 'some records follow the slow one on its partition');
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const done = new Set<string>();
+    const runtime = start({
+      group,
+      topics: [adt],
+      async processor(e) {
+        if (e.event_id === slowEvent.event_id) await gate;
+        done.add(e.event_id);
+        return {};
+      },
+    });
+    await runtime.start();
+    await waitFor('every record but the slow one processed', () => behind.every((r) => done.has(r.headers.ce_id ?? '')));
+    // Force commit rounds that start after all of that: probes for twenty new patients, so that
+    // some land on other partitions and have something to commit. None may pass the slow record.
+    for (const wave of [1, 2]) {
+      const rounds = runtime.stats().transactions;
+      await send(Array.from({ length: 20 }, (_, i) => validateEvent(event({ event_id: `${run}-probe-${wave}-${i}`, event_type: 'admission', patient_id: `PR${i}-${wave}-${run}` }))));
+      await waitFor('a commit round after the probes', () => runtime.stats().transactions > rounds && done.has(`${run}-probe-${wave}-19`));
+    }
+    assert.ok((await committedOffset(group, adt, slow.partition)) <= slow.offset);
+    release();
+    const end = (behind[behind.length - 1]?.offset ?? slow.offset) + 1n;
+    await waitFor('the watermark passes the slow record', async () => (await committedOffset(group, adt, slow.partition)) >= end);
+  });
+
+  it('retries transient failures, then dead-letters with every header and the original bytes', async () => {
+    const run = uniqueSuffix();
+    const group = `retry-${run}`;
+    const flaky = validateEvent(event({ event_id: `${run}-flaky`, event_type: 'lab_result', patient_id: 'R1' }));
+    const broken = validateEvent(event({ event_id: `${run}-broken`, event_type: 'lab_result', patient_id: 'R2' }));
+    await send([flaky, broken]);
+    // A poison record: not an event at all.
+    const raw = new Producer({ clientId: 'vigil-test-raw', bootstrapBrokers: testBootstrap() });
+    await raw.send({ messages: [{ topic: labs, key: Buffer.from('R3'), value: Buffer.from(`{"event_id": ${CANARY.mrn}`) }] });
+    await raw.close();
+
+    const tries = new Map<string, number>();
+    const runtime = start({
+      group,
+      topics: [labs],
+      policies: { retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 10_000 } },
+      processor(e) {
+        const n = (tries.get(e.event_id) ?? 0) + 1;
+        tries.set(e.event_id, n);
+        if (e.event_id === flaky.event_id && n < 3) throw new Error(`timeout talking to model about ${CANARY.name}`);
+        if (e.event_id === broken.event_id) throw new Error(`cannot handle ${CANARY.name}`);
+        return { outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id } }] };
+      },
+    });
+    await runtime.start();
+    await waitFor('group caught up', async () => (await committedCount(group, labs)) >= 10_003n);
+    assert.equal(tries.get(flaky.event_id), 3);
+    assert.equal(tries.get(broken.event_id), 3);
+
+    const dead = (await readRecords([dlq], 100_000, 3_000)).filter((r) => r.headers[DLQ_HEADER.group] === group);
+    assert.equal(dead.length, 2);
+    const brokenDl = dead.find((r) => r.headers.ce_id === broken.event_id);
+    assert.ok(brokenDl);
+    assert.equal(brokenDl.headers[DLQ_HEADER.sourceTopic], labs);
+    assert.equal(brokenDl.headers[DLQ_HEADER.sourceKey], 'R2');
+    assert.equal(brokenDl.headers[DLQ_HEADER.attempts], '3');
+    assert.equal(brokenDl.headers[DLQ_HEADER.errorClass], 'Error');
+    assert.ok(brokenDl.headers[DLQ_HEADER.sourcePartition]);
+    assert.ok(brokenDl.headers[DLQ_HEADER.sourceOffset]);
+    assert.ok(!Number.isNaN(Date.parse(brokenDl.headers[DLQ_HEADER.failedAt] ?? '')));
+    assert.equal(brokenDl.key, 'lab_result');
+    assert.equal(decodeEvent(brokenDl.value, brokenDl.headers).event.event_id, broken.event_id, 'original bytes kept for replay');
+
+    const poison = dead.find((r) => r.headers[DLQ_HEADER.sourceKey] === 'R3');
+    assert.ok(poison);
+    assert.equal(poison.headers[DLQ_HEADER.errorClass], 'EventValidationError');
+    assert.equal(poison.headers[DLQ_HEADER.attempts], '1');
+    assert.equal(poison.key, 'undecodable');
+    for (const r of dead) assert.equal(containsCanary(JSON.stringify(r.headers)), undefined, 'DLQ metadata holds no PHI');
+  });
+
+  it('hold-key parks only the failed patient, in order, and lists the key', async () => {
+    const run = uniqueSuffix();
+    const group = `hold-${run}`;
+    const events = [0, 1, 2].flatMap((i) => [
+      validateEvent(event({ event_id: `${run}-A-${i}`, event_type: 'admission', patient_id: `HA-${run}`, payload: { i } })),
+      validateEvent(event({ event_id: `${run}-B-${i}`, event_type: 'admission', patient_id: `HB-${run}`, payload: { i } })),
+    ]);
+    await send(events);
+    const seen: string[] = [];
+    const runtime = start({
+      group,
+      topics: [adt],
+      policies: { deadLetter: 'hold-key' },
+      processor(e) {
+        seen.push(e.event_id);
+        if (e.event_id === `${run}-A-0`) throw new NonRetryableError('rule broken');
+        return {};
+      },
+    });
+    await runtime.start();
+    const total = await committedCountAfter(adt);
+    await waitFor('group caught up', async () => (await committedCount(group, adt)) >= total);
+    assert.deepEqual(seen.filter((id) => id.includes('-A-')), [`${run}-A-0`]);
+    assert.deepEqual(seen.filter((id) => id.includes('-B-')), [`${run}-B-0`, `${run}-B-1`, `${run}-B-2`]);
+    assert.deepEqual(runtime.parkedKeys(), [`HA-${run}`]);
+    assert.deepEqual((await listParkedKeys(db, group)).map((k) => k.key), [`HA-${run}`]);
+    const dead = (await readRecords([dlq], 100_000, 3_000)).filter((r) => r.headers[DLQ_HEADER.group] === group);
+    assert.deepEqual(dead.map((r) => [r.headers.ce_id, r.headers[DLQ_HEADER.errorClass]]), [
+      [`${run}-A-0`, 'NonRetryableError'],
+      [`${run}-A-1`, KEY_PARKED],
+      [`${run}-A-2`, KEY_PARKED],
+    ]);
+  });
+
+  it('keeps in-flight and buffered records within their limits under a fast producer', async () => {
+    const run = uniqueSuffix();
+    const group = `backpressure-${run}`;
+    const events = Array.from({ length: 3_000 }, (_, i) => validateEvent(event({ event_id: `${run}-${i}`, event_type: 'order', encounter_id: `E${i % 300}`, payload: { i } })));
+    const orders = topicOf(topology, 'clinical-orders');
+    await send(events);
+    const runtime = start({
+      group,
+      topics: [orders],
+      policies: { concurrency: 16, maxBuffered: 200, resumeBelow: 100 },
+      async processor() {
+        await sleep(2);
+        return {};
+      },
+    });
+    let maxInFlight = 0;
+    let maxBuffered = 0;
+    let sawPause = false;
+    const sampler = setInterval(() => {
+      const s = runtime.stats();
+      maxInFlight = Math.max(maxInFlight, s.inFlight);
+      maxBuffered = Math.max(maxBuffered, s.buffered);
+      sawPause ||= s.paused;
+    }, 2);
+    await runtime.start();
+    await waitFor('all committed', async () => (await committedCount(group, orders)) >= 3_000n);
+    clearInterval(sampler);
+    assert.ok(maxInFlight <= 16, `in flight ${maxInFlight}`);
+    assert.ok(maxBuffered <= 200, `buffered ${maxBuffered}`);
+    assert.ok(sawPause, 'fetching paused at the limit');
+    assert.ok(maxBuffered > 100, 'the buffer filled up (the test can fail)');
+  });
+});
+
+/** Records on a topic now (all partitions): what a group has to commit to be caught up. */
+async function committedCountAfter(topic: string): Promise<bigint> {
+  const records = await readRecords([topic], 1_000_000, 1_000);
+  const ends = new Map<number, bigint>();
+  for (const r of records) if ((ends.get(r.partition) ?? -1n) < r.offset + 1n) ends.set(r.partition, r.offset + 1n);
+  return [...ends.values()].reduce((a, b) => a + b, 0n);
+}
