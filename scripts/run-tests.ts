@@ -1,18 +1,26 @@
 // Runs the test suite with `node --test` against a real Kafka broker: the one named by
-// KAFKA_BROKERS, or else a fresh single-node broker on free ports in a temp folder, which is
-// always stopped and removed afterwards (also on Ctrl-C).
+// KAFKA_BROKERS, or else a fresh single-node broker on free ports in a temp folder; and a real
+// Postgres server (VIGIL_TEST_DATABASE_URL, or a fresh one). What it starts it always stops and
+// removes afterwards (also on Ctrl-C).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLocalBroker, stopLocalBroker } from '../src/kafka/local-broker.ts';
+import { type TestPostgres, startTestPostgres, stopTestPostgres } from './test-postgres.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const files = process.argv.slice(2);
 const env = { ...process.env };
 let brokerDir: string | undefined;
+let postgres: TestPostgres | undefined;
 
 async function cleanup(): Promise<void> {
+  if (postgres) {
+    const pg = postgres;
+    postgres = undefined;
+    stopTestPostgres(pg);
+  }
   if (!brokerDir) return;
   const dir = brokerDir;
   brokerDir = undefined;
@@ -39,6 +47,11 @@ try {
       progress: (line) => process.stderr.write(`test broker: ${line}\n`),
     });
     env.KAFKA_BROKERS = broker.bootstrap;
+  }
+  // Several worker processes share a store only through a Postgres server.
+  if (!env.VIGIL_TEST_DATABASE_URL) {
+    postgres = await startTestPostgres((line) => process.stderr.write(`test postgres: ${line}\n`));
+    env.VIGIL_TEST_DATABASE_URL = postgres.url;
   }
   // Tests log through the real logger; warnings and errors are enough to read a failure.
   env.VIGIL_LOG_LEVEL ??= 'warn';

@@ -174,6 +174,10 @@ export class WorkerRuntime {
       bootstrapBrokers: bootstrap,
       transactionalId: `vigil-${group}-${instanceId}`,
       idempotent: true,
+      // InitProducerId as a new producer (-1/-1). The client's default (0/0) is refused with
+      // PRODUCER_FENCED once the transactional id has history, i.e. on every restart.
+      producerId: -1n,
+      producerEpoch: -1,
       partitioner: compatibilityPartitioner,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
     });
