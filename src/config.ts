@@ -27,6 +27,18 @@ export interface VigilConfig {
     host: string;
     port: number;
   };
+  /** HL7 v2 over MLLP. */
+  mllp: {
+    host: string;
+    port: number;
+    /** Time zone of HL7 timestamps sent without an offset (IANA name or ±HH:MM). */
+    timeZone: string;
+  };
+  /** The demo traffic the main job plays into its own gateway; rate 0 turns it off. */
+  simulator: {
+    rate: number;
+    connections: number;
+  };
   topology: Topology;
 }
 
@@ -34,6 +46,8 @@ interface ConfigFile {
   kafka?: { brokers?: string[] | string; clientId?: string; replicationFactor?: number; ackTimeoutMs?: number };
   localKafka?: { port?: number; controllerPort?: number };
   http?: { host?: string; port?: number };
+  mllp?: { host?: string; port?: number; timeZone?: string };
+  simulator?: { rate?: number; connections?: number };
   topics?: Record<string, TopicOverride>;
 }
 
@@ -117,6 +131,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     http: {
       host: env.VIGIL_HTTP_HOST ?? file.http?.host ?? '127.0.0.1',
       port: int(env.VIGIL_HTTP_PORT ?? file.http?.port ?? 8080, 'http.port', 0, 65_535),
+    },
+    mllp: {
+      host: env.VIGIL_MLLP_HOST ?? file.mllp?.host ?? '127.0.0.1',
+      port: int(env.VIGIL_MLLP_PORT ?? file.mllp?.port ?? 2575, 'mllp.port', 0, 65_535),
+      timeZone: env.VIGIL_TIME_ZONE ?? file.mllp?.timeZone ?? 'UTC',
+    },
+    simulator: {
+      rate: int(env.VIGIL_SIMULATE_RATE ?? file.simulator?.rate ?? 5, 'simulator.rate', 0, 100_000),
+      connections: int(file.simulator?.connections ?? 4, 'simulator.connections', 1, 256),
     },
     topology,
   };

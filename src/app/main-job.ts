@@ -1,18 +1,26 @@
-// The main job: broker (local unless one is configured), topics, and the intake, until Ctrl-C.
-// Later parts (workers, MLLP gateway, simulator, dashboard) join here.
+// The main job: broker (local unless one is configured), topics, store, and the gateway (HTTP
+// JSON intake and HL7 v2 over MLLP), plus a simulated hospital feeding it, until Ctrl-C.
+// Later parts (AI workers, dashboard) join here.
+import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import type { VigilConfig } from '../config.ts';
+import { createHl7Intake } from '../gateway/hl7-intake.ts';
+import { buildIntake } from '../gateway/http-intake.ts';
+import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
-import { buildIntake } from '../gateway/http-intake.ts';
 import { logger } from '../phi/log.ts';
+import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
+import { runSimulation } from '../simulator/run.ts';
+import { openStore } from '../store/open.ts';
 import { provision } from '../topology/provision.ts';
 
 const log = logger('main');
 
 export interface RunningJob {
   intakeUrl: string;
+  mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
 }
@@ -20,37 +28,77 @@ export interface RunningJob {
 export async function startMainJob(config: VigilConfig, say: (line: string) => void): Promise<RunningJob> {
   const cluster = await ensureCluster(config, say);
   say(`Kafka: ${cluster.bootstrap.join(',')}${config.kafka.brokers ? ' (configured)' : ' (local broker)'}`);
-
-  const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: cluster.bootstrap });
-  try {
-    const results = await provision(admin, config.topology, config.kafka.replicationFactor);
-    const changed = results.filter((r) => r.action !== 'unchanged');
-    say(`topics: ${results.length} in the topology, ${changed.length} changed`);
-    for (const r of changed) say(`  ${r.topic}: ${r.action} (${r.detail})`);
-  } finally {
-    await admin.close();
-  }
-
-  const producer = new EventProducer({
-    bootstrap: cluster.bootstrap,
-    clientId: `${config.kafka.clientId}-intake`,
-    topology: config.topology,
-    ackTimeoutMs: config.kafka.ackTimeoutMs,
-  });
-  const intake = buildIntake({ producer, topology: config.topology });
-  const address = await intake.listen({ host: config.http.host, port: config.http.port });
-  const intakeUrl = `${address}/events`;
-  log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl }, 'main job started');
-
-  return {
-    intakeUrl,
-    bootstrap: cluster.bootstrap,
-    async stop() {
-      await intake.close();
-      await producer.close();
-      // A broker this job started is stopped with it; one that was already running is left alone.
-      if (cluster.startedLocal) await stopLocalBroker(localBrokerOptions(config).dir);
-      log.info({}, 'main job stopped');
-    },
+  // Whatever started is stopped again if a later step fails, newest first.
+  const stops: (() => Promise<void>)[] = [];
+  if (cluster.startedLocal) stops.push(() => stopLocalBroker(localBrokerOptions(config).dir).then(() => {}));
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ error: (err as Error).name }, 'stop step failed'));
   };
+
+  try {
+    const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: cluster.bootstrap });
+    try {
+      const results = await provision(admin, config.topology, config.kafka.replicationFactor);
+      const changed = results.filter((r) => r.action !== 'unchanged');
+      say(`topics: ${results.length} in the topology, ${changed.length} changed`);
+      for (const r of changed) say(`  ${r.topic}: ${r.action} (${r.detail})`);
+    } finally {
+      await admin.close();
+    }
+
+    const db = await openStore(config);
+    stops.push(() => db.close());
+    say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
+
+    const producer = new EventProducer({
+      bootstrap: cluster.bootstrap,
+      clientId: `${config.kafka.clientId}-gateway`,
+      topology: config.topology,
+      ackTimeoutMs: config.kafka.ackTimeoutMs,
+    });
+    stops.push(() => producer.close());
+
+    const intake = buildIntake({ producer, topology: config.topology });
+    const address = await intake.listen({ host: config.http.host, port: config.http.port });
+    stops.push(() => intake.close());
+
+    const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
+    const hl7 = createHl7Intake({ producer, db, mapper: { ...keys, timeZone: config.mllp.timeZone } });
+    const mllp = new MllpServer({ handler: hl7.handler, host: config.mllp.host, port: config.mllp.port });
+    const mllpPort = await mllp.listen();
+    stops.push(() => mllp.close());
+
+    if (config.simulator.rate > 0) {
+      const abort = new AbortController();
+      // A fresh seed per run: control ids never repeat, so a restart resumes instead of replaying.
+      const simulation = runSimulation({
+        host: config.mllp.host === '0.0.0.0' ? '127.0.0.1' : config.mllp.host,
+        port: mllpPort,
+        rate: config.simulator.rate,
+        durationMs: Number.POSITIVE_INFINITY,
+        maxMessages: Number.MAX_SAFE_INTEGER,
+        seed: Date.now(),
+        start: new Date(),
+        connections: config.simulator.connections,
+        signal: abort.signal,
+        drainTimeoutMs: 5_000,
+      }).catch((err: unknown) => log.error({ error: (err as Error).name }, 'simulator stopped'));
+      stops.push(async () => {
+        abort.abort();
+        await simulation;
+      });
+      say(`simulator: a hospital at ${config.simulator.rate} HL7 messages/s over ${config.simulator.connections} MLLP connections`);
+    }
+
+    const intakeUrl = `${address}/events`;
+    const mllpAddress = `${config.mllp.host}:${mllpPort}`;
+    log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
+    return { intakeUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+      await stopAll();
+      log.info({}, 'main job stopped');
+    } };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }
