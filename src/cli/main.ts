@@ -7,7 +7,10 @@ import { ensureCluster, localBrokerOptions, requireCluster } from '../kafka/clus
 import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { provision } from '../topology/provision.ts';
+import { dlqCommand } from './dlq.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
+import { replayCommand } from './replay.ts';
+import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
 
@@ -16,25 +19,43 @@ const USAGE = `vigil: event-driven clinical AI runtime on Apache Kafka
 Usage: ./vigil <command> [options]
 
 Commands:
-  start                     run the main job: broker, topics, HTTP intake (Ctrl-C stops it)
+  start                     run the main job: broker, topics, store, gateway (HTTP, MLLP) and a
+                            simulated hospital feeding it (Ctrl-C stops it)
   kafka start|stop|status   manage the local single-node Kafka broker (KRaft)
   topology [--json]         print topics, partitions, keys, retention and consumer groups
   provision                 create missing topics, correct retention, report partition mismatches
   produce [file|-]          send events from a JSON or NDJSON file (or stdin) to Kafka
+  simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
+  replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
+  dlq list|replay|release   dead-letter entries: list (metadata only), re-deliver, release keys
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
 Configuration: vigil.config.json in the project (or $VIGIL_CONFIG); environment variables
-KAFKA_BROKERS (use that cluster, start nothing), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT,
-VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL. See README.md.
+KAFKA_BROKERS (use that cluster, start nothing), DATABASE_URL (Postgres instead of the embedded
+store), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT, VIGIL_MLLP_HOST, VIGIL_MLLP_PORT, VIGIL_TIME_ZONE,
+VIGIL_SIMULATE_RATE, VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
+See README.md.
 `;
 
 const HELP: Record<string, string> = {
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
-topology, and serves the HTTP intake (POST /events, 202 once Kafka acknowledged). Ctrl-C stops
-everything it started; data stays in .vigil/kafka, so the next run resumes.
+topology, opens the store (.vigil/store, or DATABASE_URL), and serves the gateway: HTTP intake
+(POST /events, 202 once Kafka acknowledged) and HL7 v2 over MLLP (AA once Kafka acknowledged).
+A simulated hospital plays into the MLLP port at VIGIL_SIMULATE_RATE messages/s (default 5; 0
+turns it off). Ctrl-C stops everything it started; data stays in .vigil, so the next run resumes.
+`,
+  simulate: `Usage: ./vigil simulate [--rate N] [--duration D] [--seed S] [--connections K] [--canary]
+                        [--host H] [--port P]
+
+Plays a simulated hospital (admissions, transfers, discharges, vitals, labs with abnormal and
+critical values, imaging and medication orders, results answering orders) as HL7 v2 over MLLP
+into the gateway (default: the configured MLLP address, 127.0.0.1:2575), each patient pinned to
+one connection so their messages arrive in order. Deterministic for a seed. Progress every second
+on stderr; a summary at the end. Defaults: --rate 20 --duration 60s --seed 1 --connections 4.
+--canary puts the string CANARY in every name and MRN (for PHI-leak checks).
 `,
   kafka: `Usage: ./vigil kafka start|stop|status
 
@@ -61,6 +82,39 @@ reports partition-count mismatches without changing them (exit code 2). Idempote
 Reads events (one JSON object, a JSON array, or NDJSON) from the file or stdin, validates all of
 them, and sends them to their topics when all are valid. Invalid input is reported by line or item
 with the field and rule; then nothing is sent and the exit code is 1.
+`,
+  replay: `Usage: ./vigil replay --group G --to earliest|<ISO 8601 time>|<offset> [--topic T] [--partition N] [--dry-run]
+
+Resets the consumer group's committed offsets on its topics (those the topology lists it as a
+consumer of, or only --topic) so that its workers read those records again when they start:
+  earliest        the oldest record each partition still holds
+  <time>          the first record at or after that time (2026-11-26T08:30:00Z); the end when none
+  <offset>        that offset on every partition of --topic (or only --partition), kept within
+                  what the partition holds
+Prints per partition the old and the new offset; --dry-run changes nothing. Refuses with exit
+code 3 while the group has live members: stop its workers first.
+Re-processing is safe: decisions are stored per (group, event_id) and reused, so a replay yields
+the same outputs again without calling processors (or an AI) a second time.
+`,
+  dlq: `Usage: ./vigil dlq list [--group G] [--json]
+       ./vigil dlq replay <dlq-offset> | --group G --all
+       ./vigil dlq release --group G --key K
+
+list     the dead-letter entries, oldest first: DLQ offset, failure time, group, source topic,
+         partition and offset, event type, event id, error class, rule, attempts, and the entry it
+         is a failed replay of. Metadata only: never a key or a payload. --json prints
+         {"entries": [...]}.
+replay   re-delivers an entry to its source topic with its original key, value bytes and headers
+         (plus vigil_replay_of and vigil_replay_group). When its key is parked in its group
+         (hold-key), the key is released and the entries parked behind it follow, in order.
+         --group G --all does this for every failed entry of the group, oldest first (an entry
+         that was replayed and failed again counts once). Entries stay in the DLQ, and no mark
+         is kept yet: replaying one again re-delivers it again (stored decisions are reused).
+release  releases a parked key without re-delivering its failed entry; the entries parked
+         behind it are re-delivered, in order. Nothing is printed about the key.
+replay and release open the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only
+one process at a time can open: stop the main job or set DATABASE_URL). After releasing a key
+they wait 3 s, so that running workers notice before its records arrive.
 `,
 };
 
@@ -144,6 +198,7 @@ async function produceCommand(config: VigilConfig, file: string | undefined): Pr
 async function startCommand(config: VigilConfig): Promise<number> {
   const job = await startMainJob(config, say);
   say(`HTTP intake: POST ${job.intakeUrl}`);
+  say(`HL7 v2 (MLLP): ${job.mllpAddress}`);
   say('vigil is running; press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -159,11 +214,29 @@ async function startCommand(config: VigilConfig): Promise<number> {
   return 0;
 }
 
+const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line: string) => void) => Promise<number>> = {
+  replay: replayCommand,
+  dlq: dlqCommand,
+  simulate: simulateCommand,
+};
+
 export async function main(argv: string[]): Promise<number> {
+  // Commands with options of their own parse their arguments themselves.
+  const own = argv[0] ? OWN_ARGS[argv[0]] : undefined;
+  if (own && argv[0]) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(HELP[argv[0]] ?? USAGE);
+      return 0;
+    }
+    return own(loadConfig(), argv.slice(1), say);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   const [command, ...rest] = positionals;
   if (!command || command === 'help' || (values.help && !HELP[command])) {

@@ -17,6 +17,9 @@ export const DLQ_HEADER = {
   parkedBehind: 'vigil_dlq_parked_behind',
 } as const;
 
+/** Headers on records re-delivered from the DLQ: which entry, and for which group only. */
+export const REPLAY_HEADER = { of: 'vigil_replay_of', group: 'vigil_replay_group' } as const;
+
 /** Error class for records parked by the hold-key policy. */
 export const KEY_PARKED = 'KeyParked';
 

@@ -22,7 +22,7 @@ import type { Database } from '../store/db.ts';
 import { findDecisions, recordDecisions } from '../store/effects.ts';
 import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
 import { Batcher } from './batcher.ts';
-import { deadLetterHeaders } from './dead-letter.ts';
+import { REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
 import { KeyScheduler, TaskNotStartedError } from './key-scheduler.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { backoffMs, mayRetry } from './retry.ts';
@@ -267,6 +267,9 @@ export class WorkerRuntime {
   async #process(p: Pending): Promise<void> {
     if (p.watermark.revoked) return;
     const { group } = this.#decl;
+    // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
+    const replayFor = p.headers[REPLAY_HEADER.group];
+    if (replayFor !== undefined && replayFor !== group) return;
     const record = {
       topic: p.message.topic,
       partition: p.message.partition,

@@ -90,19 +90,32 @@ describe('vigil CLI with the test broker', () => {
     assert.deepEqual(ids.sort(), [`cli-${run}-1`, `cli-${run}-2`, `cli-${run}-3`]);
   });
 
-  it('runs the main job: intake answers 202, Ctrl-C stops it cleanly', async () => {
-    const job = startCli(['start'], { ...env, VIGIL_HTTP_PORT: '0' });
-    let stderr = '';
-    job.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const [, url] = (await waitForLine(job, /HTTP intake: POST (\S+)/)) as unknown as [string, string];
+  it('runs the main job: intake answers 202, the MLLP gateway takes a canary hospital, no PHI in its output, Ctrl-C stops it', async (t) => {
+    const job = startCli(['start'], { ...env, VIGIL_HTTP_PORT: '0', VIGIL_MLLP_PORT: '0', VIGIL_SIMULATE_RATE: '0', VIGIL_LOG_LEVEL: 'info' });
+    // A failed assertion must not leave the job running (and the test runner waiting for it).
+    t.after(() => {
+      if (job.exitCode === null) job.kill('SIGKILL');
+    });
+    let output = '';
+    job.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    job.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    const [, url, mllpPort] = (await waitForLine(job, /HTTP intake: POST (\S+)\nHL7 v2 \(MLLP\): 127\.0\.0\.1:(\d+)/)) as unknown as [string, string, string];
     const id = `main-${uniqueSuffix()}`;
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event({ event_id: id })) });
     assert.equal(res.status, 202);
+
+    const sim = await runCli(['simulate', '--canary', '--rate', '100', '--duration', '3s', '--seed', uniqueSuffix(), '--port', mllpPort], env);
+    assert.equal(sim.code, 0, sim.stderr);
+    const [, accepted] = sim.stdout.match(/(\d+) accepted/) ?? [];
+    assert.ok(Number(accepted) > 50, sim.stdout);
+    assert.match(sim.stderr, /generated, AA \d+/);
+
     const exited = new Promise<number | null>((resolve) => job.once('exit', resolve));
     job.kill('SIGINT');
     assert.equal(await exited, 0);
-    assert.equal(containsCanary(stderr), undefined, 'logs must hold no PHI');
-    const records = await readRecords(['hl7-adt-events'], 1_000, 3_000);
+    assert.match(output, /HL7 message accepted/);
+    assert.equal(containsCanary(output + sim.stdout + sim.stderr), undefined, 'no PHI in logs or console output');
+    const records = await readRecords(['hl7-adt-events'], 100_000, 3_000);
     assert.ok(records.some((r) => r.headers.ce_id === id));
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer } from '@platformatic/kafka';
-import { decodeEvent } from '../../src/event/codec.ts';
+import { decodeEvent, encodeEvent } from '../../src/event/codec.ts';
 import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
 import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { DLQ_HEADER, KEY_PARKED } from '../../src/runtime/dead-letter.ts';
@@ -186,6 +186,23 @@ describe('worker runtime against a real broker', () => {
     assert.equal(poison.headers[DLQ_HEADER.attempts], '1');
     assert.equal(poison.key, 'undecodable');
     for (const r of dead) assert.equal(containsCanary(JSON.stringify(r.headers)), undefined, 'DLQ metadata holds no PHI');
+  });
+
+  it('leaves a DLQ replay meant for another group alone', async () => {
+    const run = uniqueSuffix();
+    const group = `replay-skip-${run}`;
+    const mine = validateEvent(event({ event_id: `${run}-mine`, event_type: 'registration_update', patient_id: `RS-${run}` }));
+    const theirs = validateEvent(event({ event_id: `${run}-theirs`, event_type: 'registration_update', patient_id: `RS-${run}` }));
+    const encoded = encodeEvent(theirs, meta);
+    const raw = new Producer({ clientId: 'vigil-test-raw', bootstrapBrokers: testBootstrap(), serializers: { headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)), headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)) } });
+    await raw.send({ messages: [{ topic: adt, key: Buffer.from(theirs.patient_id), value: encoded.value, headers: { ...encoded.headers, vigil_replay_group: 'some-other-group' } }] });
+    await raw.close();
+    await send([mine]);
+    const seen: string[] = [];
+    const runtime = start({ group, topics: [adt], processor: (e) => (seen.push(e.event_id), {}) });
+    await runtime.start();
+    await waitFor('mine processed', () => seen.includes(mine.event_id));
+    assert.ok(!seen.includes(theirs.event_id));
   });
 
   it('hold-key parks only the failed patient, in order, and lists the key', async () => {
