@@ -1,9 +1,10 @@
-// The main job: broker (local unless one is configured), topics, store, and the gateway (HTTP
-// JSON intake and HL7 v2 over MLLP), plus a simulated hospital feeding it, until Ctrl-C.
+// The main job: broker (local unless one is configured), topics, store, and the gateway (JSON and
+// FHIR R4 over HTTP, HL7 v2 over MLLP), plus a simulated hospital feeding it, until Ctrl-C.
 // Later parts (AI workers, dashboard) join here.
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import type { VigilConfig } from '../config.ts';
+import { registerFhirRoutes } from '../gateway/fhir/routes.ts';
 import { createHl7Intake } from '../gateway/hl7-intake.ts';
 import { buildIntake } from '../gateway/http-intake.ts';
 import { MllpServer } from '../gateway/mllp/server.ts';
@@ -20,6 +21,7 @@ const log = logger('main');
 
 export interface RunningJob {
   intakeUrl: string;
+  fhirUrl: string;
   mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
@@ -58,11 +60,12 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     });
     stops.push(() => producer.close());
 
+    const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
+    registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 
-    const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const hl7 = createHl7Intake({ producer, db, mapper: { ...keys, timeZone: config.mllp.timeZone } });
     const mllp = new MllpServer({ handler: hl7.handler, host: config.mllp.host, port: config.mllp.port });
     const mllpPort = await mllp.listen();
@@ -93,7 +96,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const intakeUrl = `${address}/events`;
     const mllpAddress = `${config.mllp.host}:${mllpPort}`;
     log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
-    return { intakeUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+    return { intakeUrl, fhirUrl: `${address}/fhir`, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
       await stopAll();
       log.info({}, 'main job stopped');
     } };

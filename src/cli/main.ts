@@ -198,6 +198,7 @@ async function produceCommand(config: VigilConfig, file: string | undefined): Pr
 async function startCommand(config: VigilConfig): Promise<number> {
   const job = await startMainJob(config, say);
   say(`HTTP intake: POST ${job.intakeUrl}`);
+  say(`FHIR R4: POST ${job.fhirUrl}/<Resource> or a Bundle to ${job.fhirUrl}`);
   say(`HL7 v2 (MLLP): ${job.mllpAddress}`);
   say('vigil is running; press Ctrl-C to stop');
   await new Promise<void>((resolve) => {

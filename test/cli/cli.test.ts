@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { decodeEvent } from '../../src/event/codec.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
 import { runCli, startCli, waitForLine } from '../support/cli.ts';
+import { potassium } from '../gateway/fhir/fixtures.ts';
 import { readRecords, uniqueSuffix } from '../support/kafka.ts';
 
 const HOUR = 3_600_000;
@@ -90,7 +91,7 @@ describe('vigil CLI with the test broker', () => {
     assert.deepEqual(ids.sort(), [`cli-${run}-1`, `cli-${run}-2`, `cli-${run}-3`]);
   });
 
-  it('runs the main job: intake answers 202, the MLLP gateway takes a canary hospital, no PHI in its output, Ctrl-C stops it', async (t) => {
+  it('runs the main job: intake answers 202, FHIR takes an Observation, the MLLP gateway takes a canary hospital, no PHI in its output, Ctrl-C stops it', async (t) => {
     const job = startCli(['start'], { ...env, VIGIL_HTTP_PORT: '0', VIGIL_MLLP_PORT: '0', VIGIL_SIMULATE_RATE: '0', VIGIL_LOG_LEVEL: 'info' });
     // A failed assertion must not leave the job running (and the test runner waiting for it).
     t.after(() => {
@@ -99,10 +100,13 @@ describe('vigil CLI with the test broker', () => {
     let output = '';
     job.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     job.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    const [, url, mllpPort] = (await waitForLine(job, /HTTP intake: POST (\S+)\nHL7 v2 \(MLLP\): 127\.0\.0\.1:(\d+)/)) as unknown as [string, string, string];
+    const [, url, mllpPort] = (await waitForLine(job, /HTTP intake: POST (\S+)\n.*\nHL7 v2 \(MLLP\): 127\.0\.0\.1:(\d+)/)) as unknown as [string, string, string];
     const id = `main-${uniqueSuffix()}`;
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event({ event_id: id })) });
     assert.equal(res.status, 202);
+    const fhir = await fetch(url.replace(/\/events$/, '/fhir/Observation'), { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(potassium()) });
+    assert.equal(fhir.status, 202);
+    assert.equal(((await fhir.json()) as { resourceType: string }).resourceType, 'OperationOutcome');
 
     const sim = await runCli(['simulate', '--canary', '--rate', '100', '--duration', '3s', '--seed', uniqueSuffix(), '--port', mllpPort], env);
     assert.equal(sim.code, 0, sim.stderr);
