@@ -2,6 +2,7 @@
 // reports partition-count mismatches without touching them (adding partitions moves keys, and so
 // patients, to other partitions: that is a migration for people to plan, not a side effect).
 import { type Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Topology } from './topology.ts';
 
 export type ProvisionAction = 'created' | 'retention-corrected' | 'unchanged' | 'partitions-differ';
@@ -42,24 +43,48 @@ export async function describeTopics(admin: Admin, names: string[]): Promise<Map
   return result;
 }
 
+function hasApiId(err: unknown, id: string): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { apiId?: unknown; errors?: unknown };
+  return e.apiId === id || (Array.isArray(e.errors) && e.errors.some((x) => hasApiId(x, id)));
+}
+
+/** Topic metadata reaches every broker a moment after creation: wait until the topics show. */
+async function waitUntilVisible(admin: Admin, names: string[]): Promise<Map<string, ActualTopic>> {
+  for (let attempt = 0; ; attempt++) {
+    const actual = await describeTopics(admin, names);
+    if (actual.size === names.length || attempt >= 100) return actual;
+    await sleep(100);
+  }
+}
+
 export async function provision(admin: Admin, topology: Topology, replicationFactor: number): Promise<ProvisionResult[]> {
   const actual = await describeTopics(admin, topology.topics.map((t) => t.name));
   const results: ProvisionResult[] = [];
+  const created: string[] = [];
   for (const spec of topology.topics) {
-    const have = actual.get(spec.name);
+    let have = actual.get(spec.name);
     if (!have) {
-      await admin.createTopics({
-        topics: [spec.name],
-        partitions: spec.partitions,
-        replicas: replicationFactor,
-        configs: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
-      });
-      results.push({
-        topic: spec.name,
-        action: 'created',
-        detail: `${plural(spec.partitions, 'partition')}, retention.ms=${spec.retentionMs}`,
-      });
-      continue;
+      try {
+        await admin.createTopics({
+          topics: [spec.name],
+          partitions: spec.partitions,
+          replicas: replicationFactor,
+          configs: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+        });
+        created.push(spec.name);
+        results.push({
+          topic: spec.name,
+          action: 'created',
+          detail: `${plural(spec.partitions, 'partition')}, retention.ms=${spec.retentionMs}`,
+        });
+        continue;
+      } catch (err) {
+        // Created meanwhile (another provisioner, or metadata that had not caught up): check it.
+        if (!hasApiId(err, 'TOPIC_ALREADY_EXISTS')) throw err;
+        have = (await waitUntilVisible(admin, [spec.name])).get(spec.name);
+        if (!have) throw err;
+      }
     }
     const notes: string[] = [];
     let action: ProvisionAction = 'unchanged';
@@ -85,6 +110,7 @@ export async function provision(admin: Admin, topology: Topology, replicationFac
     }
     results.push({ topic: spec.name, action, detail: notes.join('; ') || `${plural(have.partitions, 'partition')}, retention.ms=${have.retentionMs}` });
   }
+  if (created.length > 0) await waitUntilVisible(admin, created);
   return results;
 }
 
