@@ -1,6 +1,7 @@
 // The main job: broker (local unless one is configured), topics, store, and the gateway (JSON and
 // FHIR R4 over HTTP, HL7 v2 over MLLP), plus a simulated hospital feeding it, until Ctrl-C.
 // Later parts (AI workers, dashboard) join here.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import type { VigilConfig } from '../config.ts';
@@ -15,7 +16,10 @@ import { logger } from '../phi/log.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
 import { openStore } from '../store/open.ts';
+import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
+import { deadLetterTopic } from '../topology/topology.ts';
+import { timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -51,6 +55,25 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const db = await openStore(config);
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
+
+    // Workers first, so that stopping (newest first) closes the gateway before them.
+    const declarations = [timelineWorker(config.topology)];
+    const workers = declarations.map(
+      (decl) =>
+        new SupervisedWorker(decl, {
+          bootstrap: cluster.bootstrap,
+          clientId: config.kafka.clientId,
+          // Stable per host: a restarted job fences its own predecessor's transactions.
+          instanceId: hostname(),
+          deadLetterTopic: deadLetterTopic(config.topology).name,
+          db,
+        }),
+    );
+    for (const w of workers) {
+      await w.start();
+      stops.push(() => w.stop());
+    }
+    say(`workers: ${declarations.map((d) => d.group).join(', ')}`);
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,

@@ -22,7 +22,7 @@ import type { Database } from '../store/db.ts';
 import { findDecisions, recordDecisions } from '../store/effects.ts';
 import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
 import { Batcher } from './batcher.ts';
-import { REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
+import { type FailedRecord, REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
 import { KeyScheduler, TaskNotStartedError } from './key-scheduler.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { backoffMs, mayRetry } from './retry.ts';
@@ -86,6 +86,26 @@ function headersOf(message: KafkaMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of message.headers) out[k] = v;
   return out;
+}
+
+function recordOf(p: Pending): FailedRecord {
+  return { topic: p.message.topic, partition: p.message.partition, offset: p.message.offset, key: p.key, value: p.message.value, headers: p.headers };
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (constraint violation): this record's data, not the store. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/** The store refused a decision's writes; `code` is the SQLSTATE, never the data. */
+class StoreRejectedError extends NonRetryableError {
+  readonly code: string | undefined;
+  constructor(code: string | undefined) {
+    super('the store refused the writes');
+    this.name = 'StoreRejectedError';
+    this.code = code;
+  }
 }
 
 function tp(topic: string, partition: number): string {
@@ -270,14 +290,7 @@ export class WorkerRuntime {
     // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
     const replayFor = p.headers[REPLAY_HEADER.group];
     if (replayFor !== undefined && replayFor !== group) return;
-    const record = {
-      topic: p.message.topic,
-      partition: p.message.partition,
-      offset: p.message.offset,
-      key: p.key,
-      value: p.message.value,
-      headers: p.headers,
-    };
+    const record = recordOf(p);
     if (this.#parked.has(p.key)) {
       p.deadLetter = deadLetterHeaders(record, { group, attempts: 0, error: null, parkedBehind: 'parked key' });
       this.#stats.deadLettered++;
@@ -316,7 +329,7 @@ export class WorkerRuntime {
     }
   }
 
-  #deadLetter(p: Pending, record: Parameters<typeof deadLetterHeaders>[0], attempts: number, error: unknown): void {
+  #deadLetter(p: Pending, record: FailedRecord, attempts: number, error: unknown): void {
     p.deadLetter = deadLetterHeaders(record, { group: this.#decl.group, attempts, error });
     this.#stats.deadLettered++;
     if (this.#policies.deadLetter === 'hold-key') {
@@ -370,17 +383,31 @@ export class WorkerRuntime {
 
     // Store first: decisions (and their writes, applied only when the decision is new) and parked keys.
     const fresh = all.filter((p) => p.decision && !p.reused);
-    const parks = all.filter((p) => p.parks);
-    if (fresh.length > 0 || parks.length > 0) {
+    if (fresh.length > 0 || all.some((p) => p.parks)) {
       await this.#opts.db.transaction(async (tx) => {
         const inserted = await recordDecisions(tx, group, fresh.map((p) => ({ eventId: (p.event as ClinicalEvent).event_id, outputs: p.decision })));
         if (this.#decl.store) {
           for (const p of fresh) {
             const writes = p.decision?.writes;
             const event = p.event as ClinicalEvent;
-            if (writes?.length && inserted.has(event.event_id)) await this.#decl.store(tx, event, writes);
+            if (!writes?.length || !inserted.has(event.event_id)) continue;
+            // One record's writes the store refuses (bad data) must not hold up the batch: that
+            // record goes to the dead-letter topic instead, and its decision is forgotten.
+            await tx.query('SAVEPOINT record_writes');
+            try {
+              await this.#decl.store(tx, event, writes);
+              await tx.query('RELEASE SAVEPOINT record_writes');
+            } catch (err) {
+              if (!isDataError(err)) throw err;
+              await tx.query('ROLLBACK TO SAVEPOINT record_writes');
+              await tx.query('DELETE FROM effects WHERE processor = $1 AND event_id = $2', [group, event.event_id]);
+              p.decision = undefined;
+              log.warn({ group, eventId: event.event_id, code: (err as { code?: string }).code }, 'store refused the writes; event dead-lettered');
+              this.#deadLetter(p, recordOf(p), 1, new StoreRejectedError((err as { code?: string }).code));
+            }
           }
         }
+        const parks = all.filter((p) => p.parks);
         await parkKeys(tx, group, parks.map((p) => ({ key: p.key, topic: p.message.topic, partition: p.message.partition, offset: p.message.offset })));
       });
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Producer } from '@platformatic/kafka';
+import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
 import { decodeEvent, encodeEvent } from '../../src/event/codec.ts';
 import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
 import { EventProducer } from '../../src/kafka/event-producer.ts';
@@ -99,16 +99,26 @@ describe('worker runtime against a real broker', () => {
   it('commits only up to the lowest unfinished record while later ones complete', async () => {
     const run = uniqueSuffix();
     const group = `watermark-${run}`;
-    // One slow patient first, then 40 others: several land after it on its partition.
-    const slowEvent = validateEvent(event({ event_id: `${run}-slow`, event_type: 'admission', patient_id: `SLOW-${run}` }));
-    const others = Array.from({ length: 40 }, (_, i) => validateEvent(event({ event_id: `${run}-${i}`, event_type: 'admission', patient_id: `W${i}-${run}` })));
+    // One slow patient first, then ten on its partition and ten elsewhere (Kafka's partitioner).
+    const partitionOf = (key: string) => compatibilityPartitioner({ topic: adt }, Buffer.from(key)) % 12;
+    const slowKey = `SLOW-${run}`;
+    const slowEvent = validateEvent(event({ event_id: `${run}-slow`, event_type: 'admission', patient_id: slowKey }));
+    const same: string[] = [];
+    const other: string[] = [];
+    for (let i = 0; same.length < 10 || other.length < 10; i++) {
+      const key = `W${i}-${run}`;
+      if (partitionOf(key) === partitionOf(slowKey)) {
+        if (same.length < 10) same.push(key);
+      } else if (other.length < 10) other.push(key);
+    }
+    const others = [...same, ...other].map((key, i) => validateEvent(event({ event_id: `${run}-${i}`, event_type: 'admission', patient_id: key })));
     await send([slowEvent]);
     await send(others);
     const mine = (await readRecords([adt], 100_000, 2_000)).filter((r) => r.headers.ce_id?.startsWith(run));
     const slow = mine.find((r) => r.headers.ce_id === slowEvent.event_id);
     assert.ok(slow);
     const behind = mine.filter((r) => r.partition === slow.partition && r.offset > slow.offset);
-    assert.ok(behind.length > 0, 'some records follow the slow one on its partition');
+    assert.equal(behind.length, 10, 'ten records follow the slow one on its partition');
 
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -203,6 +213,32 @@ describe('worker runtime against a real broker', () => {
     await runtime.start();
     await waitFor('mine processed', () => seen.includes(mine.event_id));
     assert.ok(!seen.includes(theirs.event_id));
+  });
+
+  it('dead-letters a record whose writes the store refuses, and commits the rest', async () => {
+    const run = uniqueSuffix();
+    const group = `store-refuses-${run}`;
+    const events = ['ok-1', 'bad', 'ok-2'].map((n) => validateEvent(event({ event_id: `${run}-${n}`, event_type: 'registration_update', patient_id: `SR-${n}-${run}`, payload: { day: n === 'bad' ? '1931-02-29' : '1931-02-28' } })));
+    await send(events);
+    const stored: string[] = [];
+    const runtime = start({
+      group,
+      topics: [adt],
+      processor: (e) => ({ writes: [{ day: e.payload.day as string }] }),
+      async store(tx, e, writes) {
+        await tx.query('SELECT $1::date', [writes[0]?.day]);
+        stored.push(e.event_id);
+      },
+    });
+    await runtime.start();
+    await waitFor('the refused record in the DLQ', async () =>
+      (await readRecords([dlq], 100_000, 1_000)).some((r) => r.headers[DLQ_HEADER.group] === group),
+    );
+    const dead = (await readRecords([dlq], 100_000, 1_000)).filter((r) => r.headers[DLQ_HEADER.group] === group);
+    assert.deepEqual(dead.map((r) => [r.headers.ce_id, r.headers[DLQ_HEADER.errorClass], r.headers[DLQ_HEADER.errorRule]]), [[`${run}-bad`, 'StoreRejectedError', 'code 22008']]);
+    await waitFor('the good ones stored', () => stored.includes(`${run}-ok-1`) && stored.includes(`${run}-ok-2`));
+    const rows = await db.query<{ event_id: string }>('SELECT event_id FROM effects WHERE processor = $1 AND event_id LIKE $2 ORDER BY event_id', [group, `${run}-%`]);
+    assert.deepEqual(rows.map((r) => r.event_id), [`${run}-ok-1`, `${run}-ok-2`], 'the refused decision is not remembered');
   });
 
   it('hold-key parks only the failed patient, in order, and lists the key', async () => {
