@@ -1,8 +1,13 @@
 // The AI consumers the main job runs: each a declaration from the topology (its group and the
 // topics it reads), its processor, and the store hook that applies its writes.
-import type { WorkerDeclaration } from '../runtime/worker.ts';
+import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
+import type { PatientHistory } from '../processors/history.ts';
+import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
+import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
-import { applyTimelineWrites } from '../store/timeline.ts';
+import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
+import type { Sql } from '../store/db.ts';
+import { type AiOutputRow, applyTimelineWrites, loadHistory, recordAiOutputs } from '../store/timeline.ts';
 import type { Topology } from '../topology/topology.ts';
 
 /** Topics the topology lists `group` as a consumer of. */
@@ -19,4 +24,37 @@ export function timelineWorker(topology: Topology): WorkerDeclaration {
     processor: projectEvent,
     store: (tx, _event, writes) => applyTimelineWrites(tx, writes),
   };
+}
+
+/**
+ * An AI consumer: its pure processor gets the patient's history from the timeline, and the
+ * records it writes are kept per patient (for the dashboard and its own repeat suppression).
+ */
+export function aiWorker(
+  group: string,
+  topology: Topology,
+  db: Sql,
+  processor: (event: ClinicalEvent, history: PatientHistory) => Decision,
+  toRow: (write: JsonObject, event: ClinicalEvent) => AiOutputRow | undefined,
+): WorkerDeclaration {
+  return {
+    group,
+    topics: topicsOf(topology, group),
+    processor: async (event) => processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group })),
+    store: (tx, event, writes) =>
+      recordAiOutputs(tx, group, event, writes.flatMap((w) => toRow(w, event as ClinicalEvent) ?? [])),
+  };
+}
+
+export function drugInteractionWorker(topology: Topology, db: Sql): WorkerDeclaration {
+  return aiWorker(DRUG_INTERACTION_GROUP, topology, db, drugInteractionProcessor(), (w, e) =>
+    w.kind === 'drug_interaction'
+      ? { output_id: String(w.finding_id), rule_id: String((w.rule as JsonObject).id), at: String(w.at ?? e.event_timestamp), record: w }
+      : undefined,
+  );
+}
+
+export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclaration {
+  // Its writes are already output rows (alerts, and notes on what was judged and not paged).
+  return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor(), (w) => w as unknown as AiOutputRow);
 }
