@@ -8,7 +8,7 @@ import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts'
 import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
 import type { Sql } from '../store/db.ts';
 import { type AiOutputRow, applyTimelineWrites, loadHistory, recordAiOutputs } from '../store/timeline.ts';
-import type { Topology } from '../topology/topology.ts';
+import { type Topology, outputTopicOf } from '../topology/topology.ts';
 
 /** Topics the topology lists `group` as a consumer of. */
 export function topicsOf(topology: Topology, group: string): string[] {
@@ -47,7 +47,7 @@ export function aiWorker(
 }
 
 export function drugInteractionWorker(topology: Topology, db: Sql): WorkerDeclaration {
-  return aiWorker(DRUG_INTERACTION_GROUP, topology, db, drugInteractionProcessor(), (w, e) =>
+  return aiWorker(DRUG_INTERACTION_GROUP, topology, db, drugInteractionProcessor({ topic: outputTopicOf(topology, DRUG_INTERACTION_GROUP) }), (w, e) =>
     w.kind === 'drug_interaction'
       ? { output_id: String(w.finding_id), rule_id: String((w.rule as JsonObject).id), at: String(w.at ?? e.event_timestamp), record: w }
       : undefined,
@@ -56,5 +56,5 @@ export function drugInteractionWorker(topology: Topology, db: Sql): WorkerDeclar
 
 export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclaration {
   // Its writes are already output rows (alerts, and notes on what was judged and not paged).
-  return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor(), (w) => w as unknown as AiOutputRow);
+  return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor({ topic: outputTopicOf(topology, CRITICAL_VALUE_GROUP) }), (w) => w as unknown as AiOutputRow);
 }

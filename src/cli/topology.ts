@@ -13,6 +13,7 @@ export function topologyCommand(config: VigilConfig, json: boolean): string {
           key: t.key,
           retentionMs: t.retentionMs,
           consumers: t.consumers,
+          producers: t.producers,
           eventTypes: t.eventTypes,
         })),
       },
@@ -21,7 +22,7 @@ export function topologyCommand(config: VigilConfig, json: boolean): string {
     );
   }
   return table(
-    ['topic', 'role', 'partitions', 'key', 'retention', 'consumer groups', 'event types'],
+    ['topic', 'role', 'partitions', 'key', 'retention', 'consumer groups', 'written by', 'event types'],
     topics.map((t) => [
       t.name,
       t.role,
@@ -29,6 +30,7 @@ export function topologyCommand(config: VigilConfig, json: boolean): string {
       t.key,
       formatDuration(t.retentionMs),
       t.consumers.join(', ') || '-',
+      t.producers.join(', ') || '-',
       t.eventTypes.join(', ') || '-',
     ]),
   );

@@ -18,6 +18,8 @@ export interface TopicSpec {
   retentionMs: number;
   /** Consumer groups that read this topic. */
   consumers: string[];
+  /** Consumer groups whose processors write this topic (output topics). */
+  producers: string[];
   /** Event types routed here by the producer (input topics only). */
   eventTypes: EventType[];
   description: string;
@@ -39,6 +41,7 @@ export const defaultTopology: Topology = {
       key: 'patient_id',
       retentionMs: 7 * DAY_MS,
       consumers: ['ai-risk-assessment', 'ai-care-gap-detection', TIMELINE],
+      producers: [],
       eventTypes: ['admission', 'transfer', 'discharge', 'registration_update'],
       description: 'ADT: admissions, transfers, discharges, registration updates',
     },
@@ -49,6 +52,7 @@ export const defaultTopology: Topology = {
       key: 'encounter_id',
       retentionMs: 48 * HOUR_MS,
       consumers: ['ai-prior-authorization', 'ai-drug-interaction-check', TIMELINE],
+      producers: [],
       eventTypes: ['order', 'medication_order'],
       description: 'Orders: lab, imaging and procedure orders, medication orders',
     },
@@ -59,6 +63,7 @@ export const defaultTopology: Topology = {
       key: 'patient_id',
       retentionMs: 72 * HOUR_MS,
       consumers: ['ai-critical-value-alert', 'ai-result-interpretation', TIMELINE],
+      producers: [],
       eventTypes: ['lab_result'],
       description: 'Results: lab and other observations',
     },
@@ -69,6 +74,7 @@ export const defaultTopology: Topology = {
       key: 'encounter_id',
       retentionMs: 24 * HOUR_MS,
       consumers: ['ai-discharge-summary', TIMELINE],
+      producers: [],
       eventTypes: ['discharge'],
       description: 'Discharges, for work that needs the whole encounter',
     },
@@ -79,21 +85,22 @@ export const defaultTopology: Topology = {
       key: 'event_type',
       retentionMs: 30 * DAY_MS,
       consumers: [],
+      producers: [],
       eventTypes: [],
       description: 'Records that kept failing: investigated and replayed by people',
     },
-    output('ai-risk-scores', 'NEWS2, Charlson and LACE scores'),
-    output('ai-care-gaps', 'Care gaps opened and closed'),
-    output('ai-critical-alerts', 'Critical lab value alerts'),
-    output('ai-result-interpretations', 'Lab result interpretations'),
-    output('ai-drug-interaction-alerts', 'Drug interaction findings on medication orders'),
-    output('ai-prior-auth-requests', 'Prior-authorization decisions and request packets'),
-    output('ai-discharge-summaries', 'Discharge summaries (FHIR Composition)'),
+    output('ai-risk-scores', 'ai-risk-assessment', 'NEWS2, Charlson and LACE scores'),
+    output('ai-care-gaps', 'ai-care-gap-detection', 'Care gaps opened and closed'),
+    output('ai-critical-alerts', 'ai-critical-value-alert', 'Critical lab value alerts'),
+    output('ai-result-interpretations', 'ai-result-interpretation', 'Lab result interpretations'),
+    output('ai-drug-interaction-alerts', 'ai-drug-interaction-check', 'Drug interaction findings on medication orders'),
+    output('ai-prior-auth-requests', 'ai-prior-authorization', 'Prior-authorization decisions and request packets'),
+    output('ai-discharge-summaries', 'ai-discharge-summary', 'Discharge summaries (FHIR Composition)'),
   ],
 };
 
 /** AI outputs: keyed by patient so downstream readers keep per-patient order too. */
-function output(name: string, description: string): TopicSpec {
+function output(name: string, producer: string, description: string): TopicSpec {
   return {
     name,
     role: 'output',
@@ -101,6 +108,7 @@ function output(name: string, description: string): TopicSpec {
     key: 'patient_id',
     retentionMs: 7 * DAY_MS,
     consumers: [],
+    producers: [producer],
     eventTypes: [],
     description,
   };
@@ -132,6 +140,13 @@ export function deadLetterTopic(topology: Topology): TopicSpec {
   const dlq = topology.topics.find((t) => t.role === 'dead-letter');
   if (!dlq) throw new Error('topology has no dead-letter topic');
   return dlq;
+}
+
+/** The output topic a consumer group's processor writes. */
+export function outputTopicOf(topology: Topology, group: string): string {
+  const topic = topology.topics.find((t) => t.producers.includes(group));
+  if (!topic) throw new Error(`the topology names no output topic for consumer group ${group}`);
+  return topic.name;
 }
 
 /** Every consumer group named by the topology, in first-seen order. */
