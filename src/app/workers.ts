@@ -1,5 +1,6 @@
 // The AI consumers the main job runs: each a declaration from the topology (its group and the
 // topics it reads), its processor, and the store hook that applies its writes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
 import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
@@ -26,9 +27,34 @@ export function timelineWorker(topology: Topology): WorkerDeclaration {
   };
 }
 
+/** How long a processor waits for the timeline to catch up before deciding on partial history. */
+const HISTORY_WAIT_MS = 15_000;
+
 /**
- * An AI consumer: its pure processor gets the patient's history from the timeline, and the
- * records it writes are kept per patient (for the dashboard and its own repeat suppression).
+ * Per-patient causality across topics (invariant 9): the history a processor reads must hold the
+ * event itself (so every earlier event of its partition too: the timeline commits in offset order)
+ * and, for a result, the order it answers (by placer number). Resolves false after the bounded wait.
+ */
+export async function timelineCaughtUp(db: Sql, event: ClinicalEvent, maxWaitMs = HISTORY_WAIT_MS): Promise<boolean> {
+  const placer = event.event_type === 'lab_result' ? (event.payload.order as { placerNumber?: string } | undefined)?.placerNumber : undefined;
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const [row] = await db.query<{ seen: boolean; ordered: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM timeline_events WHERE event_id = $1) AS seen,
+              ($3::text IS NULL OR EXISTS (SELECT 1 FROM orders WHERE patient_id = $2 AND placer_number = $3)) AS ordered`,
+      [event.event_id, event.patient_id, placer ?? null],
+    );
+    if (row?.seen && row.ordered) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
+/**
+ * An AI consumer: its pure processor gets the patient's history from the timeline (once the
+ * timeline has caught up with the event, or after a bounded wait, then its outputs say
+ * `vigil_history: partial`), and the records it writes are kept per patient (for the dashboard
+ * and its own repeat suppression).
  */
 export function aiWorker(
   group: string,
@@ -40,7 +66,12 @@ export function aiWorker(
   return {
     group,
     topics: topicsOf(topology, group),
-    processor: async (event) => processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group })),
+    processor: async (event) => {
+      const complete = await timelineCaughtUp(db, event);
+      const decision = processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group }));
+      if (complete) return decision;
+      return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
+    },
     store: (tx, event, writes) =>
       recordAiOutputs(tx, group, event, writes.flatMap((w) => toRow(w, event as ClinicalEvent) ?? [])),
   };
