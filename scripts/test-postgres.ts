@@ -4,9 +4,9 @@
 // package's `postgres` user.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../src/kafka/local-broker.ts';
 
 export interface TestPostgres {
   url: string;
@@ -34,17 +34,6 @@ function install(progress: (l: string) => void): void {
     const r = spawnSync('apt-get', args, { encoding: 'utf8', env });
     if (r.status !== 0) throw new Error(`apt-get ${args[0]} failed:\n${r.stdout}${r.stderr}`);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTestPostgres(progress: (l: string) => void): Promise<TestPostgres> {
