@@ -19,7 +19,7 @@ import { openStore } from '../store/open.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
-import { criticalValueWorker, drugInteractionWorker, timelineWorker } from './workers.ts';
+import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -57,7 +57,12 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
 
     // Workers first, so that stopping (newest first) closes the gateway before them.
-    const declarations = [timelineWorker(config.topology), criticalValueWorker(config.topology, db), drugInteractionWorker(config.topology, db)];
+    const declarations = [
+      timelineWorker(config.topology),
+      criticalValueWorker(config.topology, db),
+      resultInterpretationWorker(config.topology, db),
+      drugInteractionWorker(config.topology, db),
+    ];
     const workers = declarations.map(
       (decl) =>
         new SupervisedWorker(decl, {

@@ -6,6 +6,7 @@ import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
+import { RESULT_INTERPRETATION_GROUP, resultInterpretationProcessor } from '../processors/result-interpretation.ts';
 import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
 import type { Sql } from '../store/db.ts';
 import { type AiOutputRow, applyTimelineWrites, loadHistory, recordAiOutputs } from '../store/timeline.ts';
@@ -88,4 +89,9 @@ export function drugInteractionWorker(topology: Topology, db: Sql): WorkerDeclar
 export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclaration {
   // Its writes are already output rows (alerts, and notes on what was judged and not paged).
   return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor({ topic: outputTopicOf(topology, CRITICAL_VALUE_GROUP) }), (w) => w as unknown as AiOutputRow);
+}
+
+export function resultInterpretationWorker(topology: Topology, db: Sql): WorkerDeclaration {
+  // Its writes are already output rows (one interpretation per event with something to say).
+  return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, resultInterpretationProcessor({ topic: outputTopicOf(topology, RESULT_INTERPRETATION_GROUP) }), (w) => w as unknown as AiOutputRow);
 }

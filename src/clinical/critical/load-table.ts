@@ -3,10 +3,10 @@
 // (null removes one). Everything is checked at load, so a typo in a site file stops the processor
 // at start-up with the path of the bad field, instead of silently not paging.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CriticalLimit, CriticalTable, DeltaCheck, Source } from './table.ts';
 import { Checker, isObject, SLUG_PATTERN } from './field-checker.ts';
+import { readJsonData } from '../data-file.ts';
 
 export const DEFAULT_LIMITS_PATH = resolve(import.meta.dirname, '../../../clinical/critical-limits.json');
 
@@ -215,17 +215,7 @@ export function parseCriticalTable(base: unknown, override?: unknown, origins = 
 }
 
 function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CriticalTableError(path, [`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CriticalTableError(path, [`is not valid JSON (${(err as Error).message})`]);
-  }
+  return readJsonData(path, (problem) => new CriticalTableError(path, [problem]));
 }
 
 /** Reads the critical-limits table (default: the cited clinical/critical-limits.json) and an optional site override file. */

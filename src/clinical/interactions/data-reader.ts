@@ -1,7 +1,7 @@
 // Reading clinical data files field by field. A mistake in a data file must stop the load with a
 // message that names the file, the entry index and the field, so the person editing it can fix it
 // without reading code; the whole file is rejected rather than loaded in part.
-import { readFileSync } from 'node:fs';
+import { readJsonData } from '../data-file.ts';
 import { basename } from 'node:path';
 import type { SourceRef } from './types.ts';
 
@@ -22,18 +22,7 @@ export type JsonRecord = Record<string, unknown>;
 
 /** Reads and parses a JSON data file; parse errors become ClinicalDataErrors. */
 export function readJsonFile(path: string): unknown {
-  const file = basename(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ClinicalDataError(file, '', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ClinicalDataError(file, '', `is not valid JSON (${(err as Error).message})`);
-  }
+  return readJsonData(path, (problem) => new ClinicalDataError(basename(path), '', problem));
 }
 
 // Codes are RxNorm concept ids: digits only. Anything else is a typo or a code from another system.

@@ -1,0 +1,55 @@
+// The interpretation record: what goes to the interpretations topic and the store. It names the
+// patient's values, so it is PHI, protected like payloads: written to the topic and store only,
+// never logged.
+import { createHash } from 'node:crypto';
+import type { Coding } from '../../event/payloads.ts';
+import type { Facts, FindingFacts, ValueUsed } from './facts.ts';
+import { clinicianText } from './phrase-clinician.ts';
+import { plainText } from './phrase-plain.ts';
+import type { RuleRef, Severity } from './rules.ts';
+
+export interface InterpretationFinding {
+  rule: RuleRef;
+  severity: Severity;
+  codes: Coding[];
+  values: ValueUsed[];
+  /** The structured facts both explanations were phrased from. */
+  facts: Facts;
+  explanation_clinician: string;
+  explanation_plain: string;
+}
+
+export type InterpretationMethod = 'deterministic';
+
+export interface InterpretationRecord {
+  interpretation_id: string;
+  patient_id: string;
+  encounter_id: string | null;
+  source_event_id: string;
+  /** Event time. */
+  at: string;
+  findings: InterpretationFinding[];
+  method: InterpretationMethod;
+  rules_version: string;
+}
+
+/** Deterministic: one interpretation per event, so a replay upserts the same row. */
+export function interpretationId(eventId: string): string {
+  return createHash('sha256').update(`interpretation\n${eventId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * The deterministic phrasing of findings: the one step an LLM path would replace, given the same
+ * facts (and then recording its own method). Judging stays in the rules either way.
+ */
+export function phraseDeterministic(findings: readonly FindingFacts[]): InterpretationFinding[] {
+  return findings.map(({ rule, severity, codes, values, facts }) => ({
+    rule: { id: rule.id, version: rule.version, source: rule.source },
+    severity,
+    codes,
+    values,
+    facts,
+    explanation_clinician: clinicianText(facts),
+    explanation_plain: plainText(facts),
+  }));
+}
