@@ -1,0 +1,125 @@
+// What the runtime costs over the Kafka client itself. N small events on a 12-partition topic are
+// read twice, each time by a fresh consumer group: (a) by a raw @platformatic/kafka Consumer that
+// only commits (each partition's last offset every 50 ms), (b) by WorkerRuntime with a processor
+// that decides nothing (returns {}), so what remains is the runtime's own work: decode, per-key
+// scheduling, watermarks, the store lookup and decision insert, and one Kafka transaction per
+// commit round. Throughput runs from the first record to the moment all N are committed.
+// (c) runs the runtime once more with a store that finds and keeps nothing (not a valid
+// configuration) to split the runtime's cost into the store's part and the rest.
+import { WorkerRuntime } from '../src/runtime/engine.ts';
+import { openDatabase } from '../src/store/db.ts';
+import { profileTop, startProfile } from './profile.ts';
+import {
+  type BenchContext,
+  type Benchmark,
+  type Metrics,
+  PartitionCommitter,
+  consumeCommitted,
+  createTopics,
+  newConsumer,
+  nullStore,
+  produceAll,
+  round,
+  scaled,
+  smallEvent,
+  suffix,
+  timedDatabase,
+  until,
+} from './support.ts';
+
+const RECORDS = 200_000;
+const PARTITIONS = 12;
+const PATIENTS = 10_000;
+
+export const benchmark: Benchmark = { name: 'runtime-overhead', run };
+
+async function run(ctx: BenchContext): Promise<Metrics> {
+  const n = scaled(ctx, RECORDS);
+  const id = suffix();
+  const topic = `bench-overhead-${id}`;
+  const dlq = `bench-overhead-dlq-${id}`;
+  await createTopics(ctx.bootstrap, [
+    { name: topic, partitions: PARTITIONS },
+    { name: dlq, partitions: 1 },
+  ]);
+  const records = Array.from({ length: n }, (_, i) => smallEvent(topic, `${id}-${i}`, `P${i % PATIENTS}`, i));
+  const loadMs = await produceAll(ctx.bootstrap, records);
+  ctx.log(`runtime-overhead: ${n} records loaded in ${round(loadMs)} ms (${(records[0]?.value.length ?? 0)} B values)`);
+
+  const raw = await rawConsumer(ctx, topic, n);
+  ctx.log(`runtime-overhead: raw consumer ${round(raw.perS)} records/s`);
+  const rt = await runtime(ctx, topic, dlq, n, false);
+  ctx.log(`runtime-overhead: WorkerRuntime ${round(rt.perS)} records/s`);
+  const bare = await runtime({ ...ctx, profile: false }, topic, dlq, n, true);
+  ctx.log(`runtime-overhead: WorkerRuntime with a null store ${round(bare.perS)} records/s`);
+  return {
+    records: n,
+    raw_records_per_s: round(raw.perS),
+    runtime_records_per_s: round(rt.perS),
+    ratio: round(rt.perS / raw.perS, 3),
+    nullstore_records_per_s: round(bare.perS),
+    nullstore_ratio: round(bare.perS / raw.perS, 3),
+    runtime_transactions: rt.transactions,
+    store_lookup_queries: rt.lookups,
+    store_lookup_ms_avg: round(rt.lookupMs / Math.max(1, rt.lookups), 2),
+    store_lookup_share: round(rt.lookupMs / rt.elapsedMs, 3),
+    store_write_share: round(rt.writeMs / rt.elapsedMs, 3),
+  };
+}
+
+async function rawConsumer(ctx: BenchContext, topic: string, n: number) {
+  const consumer = newConsumer(ctx.bootstrap, `bench-raw-${suffix()}`);
+  const stream = await consumeCommitted(consumer, topic);
+  const committer = new PartitionCommitter(consumer, 50);
+  let count = 0;
+  let first = 0;
+  const all = Promise.withResolvers<void>();
+  stream.on('error', all.reject);
+  stream.on('data', (m) => {
+    if (count === 0) first = performance.now();
+    committer.done(m);
+    if (++count === n) all.resolve();
+  });
+  await all.promise;
+  await committer.close();
+  const end = performance.now();
+  await stream.close();
+  await consumer.close();
+  return { perS: n / ((end - first) / 1000) };
+}
+
+async function runtime(ctx: BenchContext, topic: string, dlq: string, n: number, withoutStore: boolean) {
+  const { db, timing } = timedDatabase(withoutStore ? nullStore() : await openDatabase({}));
+  let first = 0;
+  let calls = 0;
+  const worker = new WorkerRuntime(
+    {
+      group: `bench-runtime-${withoutStore ? 'null-' : ''}${suffix()}`,
+      topics: [topic],
+      processor: () => {
+        if (calls++ === 0) first = performance.now();
+        return {};
+      },
+    },
+    { bootstrap: ctx.bootstrap, clientId: 'vigil-bench', instanceId: suffix(), deadLetterTopic: dlq, db },
+  );
+  const profile = ctx.profile ? await startProfile() : undefined;
+  try {
+    await worker.start();
+    // buffered counts records fetched and not yet committed: 0 after the last commit round.
+    await until('every record committed', () => worker.stats().processed >= n && worker.stats().buffered === 0);
+    const end = performance.now();
+    if (profile) ctx.log(profileTop(await profile.stop(ctx.resultsDir, 'runtime-overhead')));
+    return {
+      perS: n / ((end - first) / 1000),
+      elapsedMs: end - first,
+      transactions: worker.stats().transactions,
+      lookups: timing.queries,
+      lookupMs: timing.queryMs,
+      writeMs: timing.transactionMs,
+    };
+  } finally {
+    await worker.stop();
+    await db.close();
+  }
+}
