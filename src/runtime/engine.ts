@@ -70,6 +70,8 @@ interface Pending {
   deadLetter?: Record<string, string>;
   /** This record's failure parks its key (hold-key policy). */
   parks: boolean;
+  /** Its event id was already taken by this worker: effects happen once per event id. */
+  duplicate?: boolean;
 }
 
 interface PartitionQueue {
@@ -80,6 +82,7 @@ interface PartitionQueue {
 
 const log = logger('runtime');
 const PARKED_REFRESH_MS = 2_000;
+const TAKEN_MEMORY = 200_000;
 const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -147,6 +150,11 @@ export class WorkerRuntime {
   #parkedTimer: NodeJS.Timeout | undefined;
   #failure: ((err: Error) => void) | undefined;
   #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, transactions: 0 };
+  /**
+   * Event ids this worker has taken (in flight or committed, recent ones): a second record with
+   * the same id (a discharge read from two topics, an event written twice) has no effects.
+   */
+  #taken = new Set<string>();
 
   constructor(decl: WorkerDeclaration, opts: RuntimeOptions) {
     this.#decl = decl;
@@ -264,6 +272,13 @@ export class WorkerRuntime {
     } catch (err) {
       pending.decodeError = err;
     }
+    if (pending.event) {
+      if (this.#taken.has(pending.event.event_id)) pending.duplicate = true;
+      else {
+        if (this.#taken.size >= TAKEN_MEMORY) this.#taken.clear();
+        this.#taken.add(pending.event.event_id);
+      }
+    }
     const id = tp(message.topic, message.partition);
     let queue = this.#partitions.get(id);
     if (!queue || queue.watermark !== watermark) {
@@ -285,7 +300,7 @@ export class WorkerRuntime {
   }
 
   async #process(p: Pending): Promise<void> {
-    if (p.watermark.revoked) return;
+    if (p.watermark.revoked || p.duplicate) return;
     const { group } = this.#decl;
     // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
     const replayFor = p.headers[REPLAY_HEADER.group];
@@ -340,6 +355,8 @@ export class WorkerRuntime {
 
   /** After a rebalance the stream re-fetches from the committed offsets: drop what was held. */
   #resetAssignments(): void {
+    // Uncommitted records come again from the committed offsets: they are not duplicates then.
+    for (const q of this.#partitions.values()) for (const p of q.records) if (p.event && !p.duplicate) this.#taken.delete(p.event.event_id);
     this.#watermarks.revokeAll();
     this.#partitions.clear();
     this.#buffered = 0;

@@ -241,6 +241,33 @@ describe('worker runtime against a real broker', () => {
     assert.deepEqual(rows.map((r) => r.event_id), [`${run}-ok-1`, `${run}-ok-2`], 'the refused decision is not remembered');
   });
 
+  it('gives an event read twice (same event id) its effects once', async () => {
+    const run = uniqueSuffix();
+    const group = `dup-${run}`;
+    const twice = validateEvent(event({ event_id: `${run}-twice`, event_type: 'lab_result', patient_id: `D1-${run}` }));
+    const other = validateEvent(event({ event_id: `${run}-other`, event_type: 'lab_result', patient_id: `D2-${run}` }));
+    await send([twice, twice, other]);
+    await send([twice]);
+    const writes: string[] = [];
+    const runtime = start({
+      group,
+      topics: [labs],
+      processor: (e) => ({ outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id } }], writes: [{ id: e.event_id }] }),
+      store: async (_tx, e) => {
+        writes.push(e.event_id);
+      },
+    });
+    await runtime.start();
+    await waitFor('caught up', async () => (await committedCount(group, labs)) >= (await committedCountAfter(labs)));
+    // Other tests' workers still run on this topic: count this group's outputs only.
+    const outputs = (await readRecords([alerts], 100_000, 2_000))
+      .filter((r) => r.headers.vigil_processor === group)
+      .map((r) => (JSON.parse(r.value.toString()) as { source: string }).source);
+    assert.equal(outputs.filter((s) => s === twice.event_id).length, 1);
+    assert.equal(outputs.filter((s) => s === other.event_id).length, 1);
+    assert.deepEqual(writes.filter((id) => id.startsWith(run)).sort(), [other.event_id, twice.event_id]);
+  });
+
   it('hold-key parks only the failed patient, in order, and lists the key', async () => {
     const run = uniqueSuffix();
     const group = `hold-${run}`;
