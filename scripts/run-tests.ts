@@ -2,7 +2,7 @@
 // KAFKA_BROKERS, or else a fresh single-node broker on free ports in a temp folder; and a real
 // Postgres server (VIGIL_TEST_DATABASE_URL, or a fresh one). What it starts it always stops and
 // removes afterwards (also on Ctrl-C).
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,8 +28,11 @@ async function cleanup(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+let tests: ChildProcess | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    // The test process goes first (it may be in another process group), then what we started.
+    tests?.kill(signal);
     void cleanup().finally(() => process.exit(130));
   });
 }
@@ -57,8 +60,8 @@ try {
   env.VIGIL_LOG_LEVEL ??= 'warn';
   const args = ['--test', '--test-reporter=spec', '--test-timeout=300000', ...(files.length ? files : ['test/**/*.test.ts'])];
   code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
-    child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+    tests = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+    tests.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
   });
 } catch (err) {
   process.stderr.write(`tests could not run: ${(err as Error).message}\n`);
