@@ -272,7 +272,8 @@ export class WorkerRuntime {
     } catch (err) {
       pending.decodeError = err;
     }
-    if (pending.event) {
+    // A DLQ replay is a deliberate second delivery, never a duplicate.
+    if (pending.event && pending.headers[REPLAY_HEADER.group] === undefined) {
       if (this.#taken.has(pending.event.event_id)) pending.duplicate = true;
       else {
         if (this.#taken.size >= TAKEN_MEMORY) this.#taken.clear();
