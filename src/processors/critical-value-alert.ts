@@ -5,7 +5,6 @@
 // preliminary result held for the final, a limit that could not be applied) is written too, as a
 // note row, so the decision says why. Alerts and notes hold patient values: never log them.
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
-import type { Coding, Observation } from '../event/payloads.ts';
 import type { Decision, OutputRecord } from '../runtime/worker.ts';
 import { alertId, buildAlert } from '../clinical/critical/alert.ts';
 import { type Assessment, assessObservation, type PreliminaryPolicy } from '../clinical/critical/evaluate.ts';
@@ -13,6 +12,7 @@ import { loadCriticalTable } from '../clinical/critical/load-table.ts';
 import { findRepeat } from '../clinical/critical/repeat.ts';
 import type { CriticalTable } from '../clinical/critical/table.ts';
 import type { PastDecision, PatientHistory } from './history.ts';
+import { observationsOf } from './lab-observations.ts';
 
 export const CRITICAL_VALUE_GROUP = 'ai-critical-value-alert';
 export const CRITICAL_ALERTS_TOPIC = 'ai-critical-alerts';
@@ -44,17 +44,6 @@ export type CriticalWrite = {
 export type NoteKind = 'suppressed-repeat' | 'preliminary-held' | 'limit-not-applied';
 
 export type CriticalValueProcessor = (event: ClinicalEvent, history: PatientHistory) => Decision;
-
-function isCoding(v: unknown): v is Coding {
-  return typeof v === 'object' && v !== null && typeof (v as Coding).system === 'string' && typeof (v as Coding).code === 'string';
-}
-
-/** The payload's observations that carry a code; the gateway validated the rest of the shape. */
-function observationsOf(payload: JsonObject): Observation[] {
-  const list = payload.observations;
-  if (!Array.isArray(list)) return [];
-  return list.filter((o): o is Observation => typeof o === 'object' && o !== null && isCoding((o as Observation).code));
-}
 
 export function criticalValueProcessor(options: CriticalValueOptions = {}): CriticalValueProcessor {
   const table = options.table ?? loadCriticalTable(options.limitsPath, options.overridePath);

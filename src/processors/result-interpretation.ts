@@ -9,13 +9,13 @@
 // phraseDeterministic phrases them. A later LLM step phrases the same facts instead (method says
 // which); the rules keep deciding what is found. Records hold patient values: never log them.
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
-import type { Coding, Observation } from '../event/payloads.ts';
 import type { Decision } from '../runtime/worker.ts';
 import { interpretResults } from '../clinical/interpretation/interpret.ts';
 import { loadInterpretationRules } from '../clinical/interpretation/load-rules.ts';
 import { type InterpretationRecord, interpretationId, phraseDeterministic } from '../clinical/interpretation/record.ts';
 import type { InterpretationRules } from '../clinical/interpretation/rules.ts';
 import type { PatientHistory } from './history.ts';
+import { observationsOf } from './lab-observations.ts';
 
 export { loadInterpretationRules, parseInterpretationRules, InterpretationRulesError, DEFAULT_RULES_PATH } from '../clinical/interpretation/load-rules.ts';
 export { interpretResults } from '../clinical/interpretation/interpret.ts';
@@ -45,17 +45,6 @@ export type InterpretationWrite = {
 };
 
 export type ResultInterpretationProcessor = (event: ClinicalEvent, history: PatientHistory) => Decision;
-
-function isCoding(v: unknown): v is Coding {
-  return typeof v === 'object' && v !== null && typeof (v as Coding).system === 'string' && typeof (v as Coding).code === 'string';
-}
-
-/** The payload's observations that carry a code; the gateway validated the rest of the shape. */
-function observationsOf(payload: JsonObject): Observation[] {
-  const list = payload.observations;
-  if (!Array.isArray(list)) return [];
-  return list.filter((o): o is Observation => typeof o === 'object' && o !== null && isCoding((o as Observation).code));
-}
 
 export function resultInterpretationProcessor(options: ResultInterpretationOptions = {}): ResultInterpretationProcessor {
   const rules = options.rules ?? loadInterpretationRules(options.rulesPath, options.overridePath);
