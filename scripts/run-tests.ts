@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLocalBroker, stopLocalBroker } from '../src/kafka/local-broker.ts';
+import { TEST_PACKAGES, ensureDebianPackages } from './debian.ts';
 import { type TestPostgres, startTestPostgres, stopTestPostgres } from './test-postgres.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -39,6 +40,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 let code = 1;
 try {
+  ensureDebianPackages(TEST_PACKAGES, (line) => process.stderr.write(`test set-up: ${line}\n`));
   if (!env.KAFKA_BROKERS) {
     brokerDir = mkdtempSync(join(tmpdir(), 'vigil-test-kafka-'));
     const broker = await startLocalBroker({

@@ -1,5 +1,5 @@
 // A throwaway Postgres server for tests with several worker processes (PGlite serves one process):
-// Debian's postgresql package (installed here when missing), a fresh cluster in a temp folder,
+// Debian's postgresql package (see debian.ts), a fresh cluster in a temp folder,
 // listening on a free loopback port, trust auth. Root may not run Postgres: then it runs as the
 // package's `postgres` user.
 import { spawnSync } from 'node:child_process';
@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/kafka/local-broker.ts';
+import { TEST_PACKAGES, ensureDebianPackages } from './debian.ts';
 
 export interface TestPostgres {
   url: string;
@@ -26,20 +27,10 @@ function binDir(): string | undefined {
   return versions[0] ? join(base, versions[0], 'bin') : undefined;
 }
 
-function install(progress: (l: string) => void): void {
-  if (process.getuid?.() !== 0) throw new Error('Postgres server binaries are missing: install the Debian package postgresql');
-  progress('installing the Debian package postgresql (first run only)');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', 'postgresql']]) {
-    const r = spawnSync('apt-get', args, { encoding: 'utf8', env });
-    if (r.status !== 0) throw new Error(`apt-get ${args[0]} failed:\n${r.stdout}${r.stderr}`);
-  }
-}
-
 export async function startTestPostgres(progress: (l: string) => void): Promise<TestPostgres> {
   let bin = binDir();
   if (!bin) {
-    install(progress);
+    ensureDebianPackages(TEST_PACKAGES.filter((p) => p.name === 'postgresql'), progress);
     bin = binDir();
     if (!bin) throw new Error('postgresql installed but initdb not found under /usr/lib/postgresql');
   }
