@@ -10,6 +10,7 @@ import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
+import { rulesCommand } from './rules.ts';
 import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
@@ -28,6 +29,7 @@ Commands:
   simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
   replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
   dlq list|replay|release   dead-letter entries: list (metadata only), re-deliver, release keys
+  rules [--out FILE]        print the Prometheus alert rules generated from the topology
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -115,6 +117,13 @@ release  releases a parked key without re-delivering its failed entry; the entri
 replay and release open the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only
 one process at a time can open: stop the main job or set DATABASE_URL). After releasing a key
 they wait 3 s, so that running workers notice before its records arrive.
+`,
+  rules: `Usage: ./vigil rules [--out FILE]
+
+Prints the Prometheus alert rules generated from the topology and the lag budgets beside it
+(src/topology/lag-budgets.ts): message lag, time lag per consumer group, stalled or stopped
+groups, open dead-letter entries. --out writes them to FILE (relative to the project directory)
+instead. ops/prometheus/vigil-rules.yml is this output; see docs/operations.md.
 `,
 };
 
@@ -219,6 +228,7 @@ const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line:
   replay: replayCommand,
   dlq: dlqCommand,
   simulate: simulateCommand,
+  rules: rulesCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
