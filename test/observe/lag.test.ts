@@ -11,6 +11,7 @@ import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { type GroupReport, LagMonitor, type LagReport } from '../../src/observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../../src/observe/metrics.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
+import type { Decision } from '../../src/runtime/worker.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import { provision } from '../../src/topology/provision.ts';
 import type { Topology } from '../../src/topology/topology.ts';
@@ -126,6 +127,7 @@ describe('consumer lag against a real broker', () => {
     });
     assert.ok(last);
     assert.equal(last.status, 'OK');
+    assert.equal(last.members, 1);
     assert.equal(last.maxLagSeconds, 0);
     assert.equal(last.partitions.reduce((n, p) => n + (p.committed ?? 0), 0), N);
 
@@ -175,5 +177,40 @@ describe('consumer lag against a real broker', () => {
     );
     const lagging = timeline.partitions.filter((p) => p.lag > 0);
     assert.ok(lagging.every((p) => p.topic === labs && p.committed === null && p.lagSeconds > 0));
+  });
+
+  it('a group with a live member whose committed offset does not move while it lags is STALL', async () => {
+    const stalled = `ai-result-interpretation-${suffix}`;
+    const stuckKey = `STUCK-${suffix}`;
+    const runtime = new WorkerRuntime(
+      {
+        group: stalled,
+        topics: [labs],
+        policies: { shutdownGraceMs: 100 },
+        // One patient's record never finishes (until the worker stops): its partition cannot commit past it.
+        processor: (e, { signal }) =>
+          e.patient_id === stuckKey ? new Promise<Decision>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))) : { outputs: [] },
+      },
+      { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: `${suffix}-stall`, deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db },
+    );
+    runtimes.push(runtime);
+    await runtime.start();
+    await producer.send([validateEvent(event({ event_id: `${suffix}-stuck`, event_type: 'lab_result', patient_id: stuckKey }))], { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
+    // A window of two samples: both must show the same committed offset with lag.
+    const watch = new LagMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, groups: [stalled], windowSize: 2 });
+    try {
+      await waitFor('everything but the stuck record processed', async () => {
+        const g = groupOf(await watch.sample(), stalled);
+        return g.totalLag === 1 && g.members === 1;
+      });
+      const g = groupOf(await watch.sample(), stalled);
+      assert.equal(g.status, 'STALL');
+      const stuck = g.partitions.find((p) => p.lag === 1);
+      assert.ok(stuck);
+      const at = stuck.committed === null ? 'no committed offset' : `committed offset ${stuck.committed}`;
+      assert.match(g.reason, new RegExp(`^${labs}/${stuck.partition}: ${at} unchanged for \\d+ s while lag 1$`));
+    } finally {
+      await watch.stop();
+    }
   });
 });
