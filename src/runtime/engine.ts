@@ -15,7 +15,7 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
-import { decodeEvent } from '../event/codec.ts';
+import { HEADER, decodeEvent } from '../event/codec.ts';
 import type { ClinicalEvent } from '../event/envelope.ts';
 import { logger } from '../phi/log.ts';
 import type { Database } from '../store/db.ts';
@@ -38,6 +38,18 @@ export interface RuntimeOptions {
   instanceId: string;
   deadLetterTopic: string;
   db: Database;
+  /** Called when a processor has decided on a record (not for reused decisions): for metrics. */
+  onDecided?(sample: DecisionSample): void;
+}
+
+/** One processor decision, for latency metrics: times only, nothing from the payload. */
+export interface DecisionSample {
+  group: string;
+  eventTimestamp: string;
+  /** The gateway's ce_receivedtime header, when the record has one. */
+  receivedTime: string | undefined;
+  /** From the first attempt to the decision, retries included. */
+  durationMs: number;
 }
 
 export interface RuntimeStats {
@@ -333,6 +345,7 @@ export class WorkerRuntime {
         await this.#limiter?.take();
         p.decision = await this.#decl.processor(p.event, { attempt, signal: this.#abort.signal });
         this.#stats.processed++;
+        this.#opts.onDecided?.({ group, eventTimestamp: p.event.event_timestamp, receivedTime: p.headers[HEADER.receivedTime], durationMs: performance.now() - started });
         return;
       } catch (err) {
         const delay = backoffMs(this.#policies.retry, attempt);
