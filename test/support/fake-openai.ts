@@ -51,8 +51,12 @@ export interface FakeOpenAI {
   enqueue(...replies: FakeReply[]): void;
   /** The default answer; returns content 'ok' with 11 prompt and 7 completion tokens unless replaced. */
   respond: (request: RecordedRequest) => FakeReply;
+  /** Most chat requests it was answering at one time (for concurrency limits). */
+  readonly peakInFlight: number;
   /** Concatenation of every raw request body received (for leak checks). */
   allSent(): string;
+  /** Forgets requests, queued replies and the peak, and restores the default answer. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -81,7 +85,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const closing = new AbortController();
 
   const answerOk: (request: RecordedRequest) => FakeReply = () => ({ content: 'ok' });
-  const fake = { requests, respond: answerOk };
+  const fake = { requests, respond: answerOk, peakInFlight: 0 };
+  let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req);
@@ -100,7 +105,16 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return;
     }
     const reply = queue.shift() ?? fake.respond(recorded);
-    if (reply.delayMs) await sleep(reply.delayMs, undefined, { signal: closing.signal });
+    inFlight++;
+    fake.peakInFlight = Math.max(fake.peakInFlight, inFlight);
+    // A client that gave up (timeout, abort) is no longer waited for.
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    try {
+      if (reply.delayMs) await sleep(reply.delayMs, undefined, { signal: AbortSignal.any([closing.signal, gone.signal]) });
+    } finally {
+      inFlight--;
+    }
     const status = reply.status ?? 200;
     if (status !== 200) {
       send(res, status, { error: { message: `simulated ${status}`, type: status === 429 ? 'rate_limit_exceeded' : 'server_error', code: null } }, reply.headers);
@@ -134,6 +148,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       queue.push(...replies);
     },
     allSent: () => requests.map((r) => r.raw).join('\n'),
+    reset: () => {
+      requests.length = 0;
+      queue.length = 0;
+      fake.peakInFlight = 0;
+      fake.respond = answerOk;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         // Slow answers still pending would hold close() open.
