@@ -56,7 +56,8 @@ function strings(value: unknown, out: string[]): void {
 /**
  * The identity of the patient as a payload carries it (HL7 v2 or FHIR mapped: `patient`,
  * `encounter`, `order`, anywhere in it), plus further strings known to identify them (the
- * record's patient and encounter keys).
+ * record's patient and encounter keys). Keys are read wherever they are: a `name` anywhere is
+ * taken for a person's (next of kin, guarantor too); scrubbing too much is the safe side.
  */
 export function identityOf(payload: unknown, extraIdentifiers: (string | null | undefined)[] = []): PatientIdentity {
   const identity = emptyIdentity();
