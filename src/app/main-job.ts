@@ -61,7 +61,8 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
 
     // The LLM phrases interpretations when an endpoint is configured; answers are kept in the store.
     const llm = llmConfigured(config.llm) ? createLlmClient(config.llm, { cache: storeLlmCache(db) }) : undefined;
-    say(llm ? `LLM: ${config.llm.baseUrl} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
+    // The host only: a URL's path or query may carry more than it should.
+    say(llm ? `LLM: ${new URL(config.llm.baseUrl as string).host} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
 
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
