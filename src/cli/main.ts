@@ -12,6 +12,7 @@ import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
 import { rulesCommand } from './rules.ts';
+import { tokenCommand } from './token.ts';
 import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
@@ -33,6 +34,7 @@ Commands:
   lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
   groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
   rules [--out FILE]        print the Prometheus alert rules generated from the topology
+  token create|list|revoke  API tokens (roles ingest, viewer, investigator, admin)
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -122,6 +124,16 @@ release  releases a parked key without re-delivering its failed entry; the entri
 replay and release open the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only
 one process at a time can open: stop the main job or set DATABASE_URL). After releasing a key
 they wait 3 s, so that running workers notice before its records arrive.
+`,
+  token: `Usage: ./vigil token create --name NAME --role ingest|viewer|investigator|admin
+       ./vigil token list [--json]
+       ./vigil token revoke NAME
+
+Bearer tokens for the app's HTTP server (Authorization: Bearer <token>). ingest may send events
+(POST /events, /fhir); viewer sees the dashboard's metadata; investigator also views payloads
+(audited), replays, purges and releases; admin may do everything, including reading the audit
+log. Tokens are kept hashed in $VIGIL_HOME/keys/api-tokens.json; create prints the token once.
+/health, /metrics and the dashboard page itself need no token.
 `,
   rules: `Usage: ./vigil rules [--out FILE]
 
@@ -236,6 +248,7 @@ const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line:
   groups: groupsCommand,
   simulate: simulateCommand,
   rules: rulesCommand,
+  token: tokenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
