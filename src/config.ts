@@ -39,6 +39,10 @@ export interface VigilConfig {
     rate: number;
     connections: number;
   };
+  /** ai-discharge-summary: how long a discharge waits for the patient timeline to hold its whole encounter. */
+  dischargeSummary: {
+    historyWaitMs: number;
+  };
   topology: Topology;
 }
 
@@ -48,6 +52,7 @@ interface ConfigFile {
   http?: { host?: string; port?: number };
   mllp?: { host?: string; port?: number; timeZone?: string };
   simulator?: { rate?: number; connections?: number };
+  dischargeSummary?: { historyWaitMs?: number };
   topics?: Record<string, TopicOverride>;
 }
 
@@ -140,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     simulator: {
       rate: int(env.VIGIL_SIMULATE_RATE ?? file.simulator?.rate ?? 5, 'simulator.rate', 0, 100_000),
       connections: int(file.simulator?.connections ?? 4, 'simulator.connections', 1, 256),
+    },
+    dischargeSummary: {
+      historyWaitMs: int(env.VIGIL_DISCHARGE_WAIT_MS ?? file.dischargeSummary?.historyWaitMs ?? 60_000, 'dischargeSummary.historyWaitMs', 0),
     },
     topology,
   };

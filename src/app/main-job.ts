@@ -19,7 +19,8 @@ import { openStore } from '../store/open.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
-import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
+import { GroupProgress } from '../kafka/group-progress.ts';
+import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -56,12 +57,16 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
 
+    // The discharge summary watches the timeline's progress on the encounter's partitions.
+    const progress = new GroupProgress({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId });
+    stops.push(() => progress.close());
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
       timelineWorker(config.topology),
       criticalValueWorker(config.topology, db),
       resultInterpretationWorker(config.topology, db),
       drugInteractionWorker(config.topology, db),
+      dischargeSummaryWorker(config.topology, db, progress, config.dischargeSummary),
     ];
     const workers = declarations.map(
       (decl) =>

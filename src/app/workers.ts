@@ -4,6 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
 import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
+import { DISCHARGE_SUMMARY_GROUP, dischargeSummaryProcessor } from '../processors/discharge-summary.ts';
+import type { GroupProgress } from '../kafka/group-progress.ts';
+import { loadEncounterRecord } from '../store/encounter-record.ts';
+import { encounterCaughtUp } from './encounter-caught-up.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
 import { RESULT_INTERPRETATION_GROUP, resultInterpretationProcessor } from '../processors/result-interpretation.ts';
@@ -94,4 +98,27 @@ export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclarat
 export function resultInterpretationWorker(topology: Topology, db: Sql): WorkerDeclaration {
   // Its writes are already output rows (one interpretation per event with something to say).
   return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, resultInterpretationProcessor({ topic: outputTopicOf(topology, RESULT_INTERPRETATION_GROUP) }), (w) => w as unknown as AiOutputRow);
+}
+
+/**
+ * ai-discharge-summary: waits until the timeline holds the discharge's whole encounter (see
+ * encounter-caught-up.ts) or `historyWaitMs` passed (then the summary says `vigil_history: partial`
+ * in its headers and its meta.tag), reads the encounter from it and summarises it.
+ */
+export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: GroupProgress, opts: { historyWaitMs: number }): WorkerDeclaration {
+  const processor = dischargeSummaryProcessor({ topic: outputTopicOf(topology, DISCHARGE_SUMMARY_GROUP) });
+  return {
+    group: DISCHARGE_SUMMARY_GROUP,
+    topics: topicsOf(topology, DISCHARGE_SUMMARY_GROUP),
+    processor: async (event, ctx) => {
+      if (event.event_type !== 'discharge' || event.encounter_id === null) return {};
+      const complete = await encounterCaughtUp(progress, db, topology, event, opts.historyWaitMs, ctx.signal);
+      const record = await loadEncounterRecord(db, event.patient_id, event.encounter_id, { processor: DISCHARGE_SUMMARY_GROUP, at: event.event_timestamp });
+      const decision = processor(event, { ...record, complete });
+      if (complete) return decision;
+      return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
+    },
+    // Its writes are already output rows (the summary).
+    store: (tx, event, writes) => recordAiOutputs(tx, DISCHARGE_SUMMARY_GROUP, event, writes as unknown as AiOutputRow[]),
+  };
 }
