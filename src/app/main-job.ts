@@ -12,9 +12,12 @@ import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
+import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { logger } from '../phi/log.ts';
+import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
+import { storeLlmCache } from '../store/llm-cache.ts';
 import { openStore } from '../store/open.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
@@ -57,6 +60,10 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
 
+    // The LLM phrases interpretations when an endpoint is configured; answers are kept in the store.
+    const llm = llmConfigured(config.llm) ? createLlmClient(config.llm, { cache: storeLlmCache(db) }) : undefined;
+    say(llm ? `LLM: ${config.llm.baseUrl} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
+
     // The discharge summary watches the timeline's progress on the encounter's partitions.
     const progress = new GroupProgress({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId });
     stops.push(() => progress.close());
@@ -64,7 +71,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const declarations = [
       timelineWorker(config.topology),
       criticalValueWorker(config.topology, db),
-      resultInterpretationWorker(config.topology, db),
+      resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
       dischargeSummaryWorker(config.topology, db, progress, config.dischargeSummary),
     ];
