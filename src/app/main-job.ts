@@ -23,6 +23,7 @@ import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
 import { GroupProgress } from '../kafka/group-progress.ts';
+import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
 import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
@@ -73,7 +74,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       criticalValueWorker(config.topology, db),
       resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
-      dischargeSummaryWorker(config.topology, db, progress, config.dischargeSummary),
+      dischargeSummaryWorker(config.topology, db, progress, { ...config.dischargeSummary, narrator: llm ? llmDischargeNarrator(llm) : undefined }),
     ];
     const workers = declarations.map(
       (decl) =>

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
 import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
-import { DISCHARGE_SUMMARY_GROUP, dischargeSummaryProcessor } from '../processors/discharge-summary.ts';
+import { DISCHARGE_SUMMARY_GROUP, type DischargeNarrator, dischargeSummaryProcessor, narratedDischargeSummaryProcessor } from '../processors/discharge-summary.ts';
 import type { GroupProgress } from '../kafka/group-progress.ts';
 import { loadEncounterRecord } from '../store/encounter-record.ts';
 import { encounterCaughtUp } from './encounter-caught-up.ts';
@@ -111,10 +111,12 @@ export function resultInterpretationWorker(topology: Topology, db: Sql, narrator
 /**
  * ai-discharge-summary: waits until the timeline holds the discharge's whole encounter (see
  * encounter-caught-up.ts) or `historyWaitMs` passed (then the summary says `vigil_history: partial`
- * in its headers and its meta.tag), reads the encounter from it and summarises it.
+ * in its headers and its meta.tag), reads the encounter from it and summarises it. With a narrator
+ * (an LLM endpoint is configured) the summary gets the LLM's narrative of the stay as well.
  */
-export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: GroupProgress, opts: { historyWaitMs: number }): WorkerDeclaration {
-  const processor = dischargeSummaryProcessor({ topic: outputTopicOf(topology, DISCHARGE_SUMMARY_GROUP) });
+export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: GroupProgress, opts: { historyWaitMs: number; narrator?: DischargeNarrator | undefined }): WorkerDeclaration {
+  const topic = outputTopicOf(topology, DISCHARGE_SUMMARY_GROUP);
+  const processor = opts.narrator ? narratedDischargeSummaryProcessor({ topic, narrator: opts.narrator }) : dischargeSummaryProcessor({ topic });
   return {
     group: DISCHARGE_SUMMARY_GROUP,
     topics: topicsOf(topology, DISCHARGE_SUMMARY_GROUP),
@@ -122,7 +124,7 @@ export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: Gr
       if (event.event_type !== 'discharge' || event.encounter_id === null) return {};
       const complete = await encounterCaughtUp(progress, db, topology, event, opts.historyWaitMs, ctx.signal);
       const record = await loadEncounterRecord(db, event.patient_id, event.encounter_id, { processor: DISCHARGE_SUMMARY_GROUP, at: event.event_timestamp });
-      const decision = processor(event, { ...record, complete });
+      const decision = await processor(event, { ...record, complete }, ctx.signal);
       if (complete) return decision;
       return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
     },

@@ -48,10 +48,17 @@ interface SectionContent {
   none: string;
 }
 
+/** A section as plain lines: what an LLM narrative is grounded on. */
+export interface OutlineSection {
+  key: SectionKey;
+  title: string;
+  lines: string[];
+}
+
 export interface SummaryFacts {
   composition: Composition;
-  /** Counts per section, for the LLM prompt's grounding and for logs (no values). */
-  counts: Record<SectionKey, number>;
+  /** The sections' lines in document order (patient data: never log them). */
+  outline: OutlineSection[];
 }
 
 export function buildDischargeSummary(event: ClinicalEvent, record: EncounterRecord, layout: DischargeLayout): SummaryFacts {
@@ -229,8 +236,7 @@ export function buildDischargeSummary(event: ClinicalEvent, record: EncounterRec
     contained,
     section,
   };
-  const counts = Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, v.lines.length])) as Record<SectionKey, number>;
-  return { composition, counts };
+  return { composition, outline: layout.sections.map((s) => ({ key: s.key, title: s.title, lines: sections[s.key].lines })) };
 }
 
 function referenceText(o: EncounterObservation): string | undefined {
