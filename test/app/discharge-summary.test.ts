@@ -119,3 +119,41 @@ describe('ai-discharge-summary on a real broker', () => {
     assert.deepEqual(stored[0]?.record, c);
   });
 });
+
+describe('ai-discharge-summary when the timeline never catches up', () => {
+  let topology: Topology;
+  let db: Database;
+  let producer: EventProducer;
+  let progress: GroupProgress;
+  let runtime: WorkerRuntime;
+
+  before(async () => {
+    topology = await provisionedTopology();
+    db = await openDatabase({});
+    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    progress = new GroupProgress({ bootstrap: testBootstrap(), clientId: 'vigil-test' });
+  });
+  after(async () => {
+    await runtime?.stop();
+    await progress.close();
+    await producer.close();
+    await db.close();
+  });
+
+  it('summarises after the bounded wait on what is there, flagged partial in its headers and its document', async () => {
+    const stay = simulatedStay(`partial-${uniqueSuffix()}`);
+    await producer.send(stay.events, { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
+    // No timeline runs on these topics: the wait can only end by its bound.
+    runtime = new WorkerRuntime(dischargeSummaryWorker(topology, db, progress, { historyWaitMs: 1_500 }), { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    await runtime.start();
+    const summaries = async () => (await readRecords([topicOf(topology, 'ai-discharge-summaries')], 1, 1_000)).filter((r) => r.headers.vigil_source_event_id === stay.discharge.event_id);
+    await waitFor('the partial summary', async () => (await summaries()).length > 0);
+    const [record] = await summaries();
+    assert.equal(record?.headers.vigil_history, 'partial');
+    const c = JSON.parse(record?.value.toString() ?? '{}') as Composition;
+    assert.equal(c.meta?.tag?.[0]?.code, 'history-partial');
+    // The discharge's own diagnosis is there even without the timeline; the stay's results are not.
+    assert.deepEqual((c.contained ?? []).filter((r) => r.resourceType === 'Condition').map((x) => key((x as Condition).code)), ['http://hl7.org/fhir/sid/icd-10-cm|N17.9']);
+    assert.equal((c.contained ?? []).filter((r) => r.resourceType === 'Observation').length, 0);
+  });
+});
