@@ -47,6 +47,11 @@ export interface VigilConfig {
   topology: Topology;
   /** The LLM endpoint of the AI consumers that phrase text; baseUrl null: none, deterministic text. */
   llm: LlmSettings;
+  /** Metrics and the lag monitor. */
+  observe: {
+    /** Time between consumer-lag samples (the monitor keeps a window of 12). */
+    lagIntervalMs: number;
+  };
 }
 
 interface ConfigFile {
@@ -67,6 +72,7 @@ interface ConfigFile {
     concurrency?: number;
     ratePerSecond?: number;
   };
+  observe?: { lagIntervalMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -216,5 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     },
     topology,
     llm: llmSettings(env, file.llm),
+    observe: {
+      lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
+    },
   };
 }

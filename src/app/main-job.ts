@@ -13,6 +13,8 @@ import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { createLlmClient, llmConfigured } from '../llm/client.ts';
+import { LagMonitor } from '../observe/lag.ts';
+import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
 import { logger } from '../phi/log.ts';
 import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
@@ -85,6 +87,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
           instanceId: hostname(),
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
+          onDecided: observeDecision,
         }),
     );
     for (const w of workers) {
@@ -92,6 +95,12 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       stops.push(() => w.stop());
     }
     say(`workers: ${declarations.map((d) => d.group).join(', ')}`);
+    const untrack = trackWorkers(() => workers.map((w) => w.stats()));
+    stops.push(async () => untrack());
+    // Lag from the broker, for every group of the topology (also those with no worker here).
+    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
+    lag.start();
+    stops.push(() => lag.stop());
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,
@@ -104,6 +113,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
+    registerMetrics(intake);
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 

@@ -8,8 +8,10 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
+import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
+import { rulesCommand } from './rules.ts';
 import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
@@ -28,6 +30,9 @@ Commands:
   simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
   replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
   dlq list|replay|release   dead-letter entries: list (metadata only), re-deliver, release keys
+  lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
+  groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
+  rules [--out FILE]        print the Prometheus alert rules generated from the topology
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -39,6 +44,8 @@ See README.md.
 `;
 
 const HELP: Record<string, string> = {
+  lag: LAG_HELP,
+  groups: GROUPS_HELP,
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
@@ -115,6 +122,13 @@ release  releases a parked key without re-delivering its failed entry; the entri
 replay and release open the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only
 one process at a time can open: stop the main job or set DATABASE_URL). After releasing a key
 they wait 3 s, so that running workers notice before its records arrive.
+`,
+  rules: `Usage: ./vigil rules [--out FILE]
+
+Prints the Prometheus alert rules generated from the topology and the lag budgets beside it
+(src/topology/lag-budgets.ts): message lag, time lag per consumer group, stalled or stopped
+groups, open dead-letter entries. --out writes them to FILE (relative to the project directory)
+instead. ops/prometheus/vigil-rules.yml is this output; see docs/operations.md.
 `,
 };
 
@@ -218,7 +232,10 @@ async function startCommand(config: VigilConfig): Promise<number> {
 const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line: string) => void) => Promise<number>> = {
   replay: replayCommand,
   dlq: dlqCommand,
+  lag: lagCommand,
+  groups: groupsCommand,
   simulate: simulateCommand,
+  rules: rulesCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
