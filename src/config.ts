@@ -40,14 +40,18 @@ export interface VigilConfig {
     rate: number;
     connections: number;
   };
+  /** ai-discharge-summary: how long a discharge waits for the patient timeline to hold its whole encounter. */
+  dischargeSummary: {
+    historyWaitMs: number;
+  };
   topology: Topology;
+  /** The LLM endpoint of the AI consumers that phrase text; baseUrl null: none, deterministic text. */
+  llm: LlmSettings;
   /** Metrics and the lag monitor. */
   observe: {
     /** Time between consumer-lag samples (the monitor keeps a window of 12). */
     lagIntervalMs: number;
   };
-  /** The LLM endpoint of the AI consumers that phrase text; baseUrl null: none, deterministic text. */
-  llm: LlmSettings;
 }
 
 interface ConfigFile {
@@ -56,8 +60,8 @@ interface ConfigFile {
   http?: { host?: string; port?: number };
   mllp?: { host?: string; port?: number; timeZone?: string };
   simulator?: { rate?: number; connections?: number };
+  dischargeSummary?: { historyWaitMs?: number };
   topics?: Record<string, TopicOverride>;
-  observe?: { lagIntervalMs?: number };
   llm?: {
     baseUrl?: string;
     model?: string;
@@ -68,6 +72,7 @@ interface ConfigFile {
     concurrency?: number;
     ratePerSecond?: number;
   };
+  observe?: { lagIntervalMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -212,10 +217,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       rate: int(env.VIGIL_SIMULATE_RATE ?? file.simulator?.rate ?? 5, 'simulator.rate', 0, 100_000),
       connections: int(file.simulator?.connections ?? 4, 'simulator.connections', 1, 256),
     },
+    dischargeSummary: {
+      historyWaitMs: int(env.VIGIL_DISCHARGE_WAIT_MS ?? file.dischargeSummary?.historyWaitMs ?? 60_000, 'dischargeSummary.historyWaitMs', 0),
+    },
     topology,
+    llm: llmSettings(env, file.llm),
     observe: {
       lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
     },
-    llm: llmSettings(env, file.llm),
   };
 }

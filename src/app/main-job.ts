@@ -12,9 +12,9 @@ import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
+import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { LagMonitor } from '../observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
-import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { logger } from '../phi/log.ts';
 import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
@@ -24,7 +24,9 @@ import { openStore } from '../store/open.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
-import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
+import { GroupProgress } from '../kafka/group-progress.ts';
+import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
+import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -66,12 +68,16 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     // The host only: a URL's path or query may carry more than it should.
     say(llm ? `LLM: ${new URL(config.llm.baseUrl as string).host} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
 
+    // The discharge summary watches the timeline's progress on the encounter's partitions.
+    const progress = new GroupProgress({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId });
+    stops.push(() => progress.close());
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
       timelineWorker(config.topology),
       criticalValueWorker(config.topology, db),
       resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
+      dischargeSummaryWorker(config.topology, db, progress, { ...config.dischargeSummary, narrator: llm ? llmDischargeNarrator(llm) : undefined }),
     ];
     const workers = declarations.map(
       (decl) =>

@@ -4,6 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
 import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
+import { DISCHARGE_SUMMARY_GROUP, type DischargeNarrator, dischargeSummaryProcessor, narratedDischargeSummaryProcessor } from '../processors/discharge-summary.ts';
+import type { GroupProgress } from '../kafka/group-progress.ts';
+import { loadEncounterRecord } from '../store/encounter-record.ts';
+import { encounterCaughtUp } from './encounter-caught-up.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
 import {
@@ -102,4 +106,29 @@ export function resultInterpretationWorker(topology: Topology, db: Sql, narrator
   const processor = narrator ? narratedResultInterpretationProcessor({ topic, narrator }) : resultInterpretationProcessor({ topic });
   // Its writes are already output rows (one interpretation per event with something to say).
   return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, processor, (w) => w as unknown as AiOutputRow);
+}
+
+/**
+ * ai-discharge-summary: waits until the timeline holds the discharge's whole encounter (see
+ * encounter-caught-up.ts) or `historyWaitMs` passed (then the summary says `vigil_history: partial`
+ * in its headers and its meta.tag), reads the encounter from it and summarises it. With a narrator
+ * (an LLM endpoint is configured) the summary gets the LLM's narrative of the stay as well.
+ */
+export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: GroupProgress, opts: { historyWaitMs: number; narrator?: DischargeNarrator | undefined }): WorkerDeclaration {
+  const topic = outputTopicOf(topology, DISCHARGE_SUMMARY_GROUP);
+  const processor = opts.narrator ? narratedDischargeSummaryProcessor({ topic, narrator: opts.narrator }) : dischargeSummaryProcessor({ topic });
+  return {
+    group: DISCHARGE_SUMMARY_GROUP,
+    topics: topicsOf(topology, DISCHARGE_SUMMARY_GROUP),
+    processor: async (event, ctx) => {
+      if (event.event_type !== 'discharge' || event.encounter_id === null) return {};
+      const complete = await encounterCaughtUp(progress, db, topology, event, opts.historyWaitMs, ctx.signal);
+      const record = await loadEncounterRecord(db, event.patient_id, event.encounter_id, { processor: DISCHARGE_SUMMARY_GROUP, at: event.event_timestamp });
+      const decision = await processor(event, { ...record, complete }, ctx.signal);
+      if (complete) return decision;
+      return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
+    },
+    // Its writes are already output rows (the summary).
+    store: (tx, event, writes) => recordAiOutputs(tx, DISCHARGE_SUMMARY_GROUP, event, writes as unknown as AiOutputRow[]),
+  };
 }

@@ -63,7 +63,7 @@ export function projectEvent(event: ClinicalEvent): Decision {
     }
     case 'order': {
       const p = event.payload as unknown as OrderPayload;
-      writes.push({ op: 'order', ...base, placer_number: p.order.placerNumber ?? null, control: p.order.control, system: p.order.code?.system ?? null, code: p.order.code?.code ?? null, at: p.order.orderedAt ?? at });
+      writes.push({ op: 'order', ...base, placer_number: p.order.placerNumber ?? null, control: p.order.control, system: p.order.code?.system ?? null, code: p.order.code?.code ?? null, display: p.order.code?.display ?? null, at: p.order.orderedAt ?? at });
       (p.diagnoses ?? []).forEach((d) =>
         writes.push({ op: 'diagnosis', ...base, system: d.code.system, code: d.code.code, display: d.code.display ?? null, type: d.type ?? null, at: d.recordedAt ?? at }),
       );
