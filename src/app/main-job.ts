@@ -20,6 +20,8 @@ import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
 import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
+import { careGapWorker } from './care-gap-worker.ts';
+import { CareGapSweeper } from './care-gap-sweeper.ts';
 
 const log = logger('main');
 
@@ -62,6 +64,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       criticalValueWorker(config.topology, db),
       resultInterpretationWorker(config.topology, db),
       drugInteractionWorker(config.topology, db),
+      careGapWorker(config.topology, db),
     ];
     const workers = declarations.map(
       (decl) =>
@@ -87,6 +90,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       ackTimeoutMs: config.kafka.ackTimeoutMs,
     });
     stops.push(() => producer.close());
+
+    // Care gaps that fall due by time alone: a tick into the patient's partition (see care-gap-sweeper.ts).
+    const sweeper = new CareGapSweeper({ db, producer });
+    sweeper.start();
+    stops.push(() => sweeper.stop());
 
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
