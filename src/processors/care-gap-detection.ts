@@ -1,7 +1,8 @@
 // ai-care-gap-detection (hl7-adt-events, lab-results; both keyed by patient): opens and closes care
 // gaps per patient, in the order the patient's events come. Pure: (event, history) -> decision. At
 // every event it evaluates all rules as of T (the event's time, never earlier than the last
-// evaluation, so time only moves forward) and compares the result with the patient's open gaps;
+// evaluation, so time only moves forward and a patient's final state does not depend on how the
+// two topics interleave) and compares the result with the patient's open gaps;
 // each difference is one output record: opened, escalated (open -> overdue), updated (a new due
 // date) or closed. The decision's writes carry the patient's whole new state (open gaps, the next
 // wake time) with a version one above the one it was computed from: the store keeps the highest.
@@ -124,7 +125,9 @@ export function careGapProcessor(options: CareGapOptions = {}): CareGapProcessor
     }
 
     const wakeAt = evaluation.wakeAt ?? null;
-    if (changes.length === 0 && wakeAt === (state.wakeAt ?? null)) return {};
+    // The evaluation instant is kept even when nothing changed: an event read later with an earlier
+    // time (from the other topic) is then judged with what this one already saw.
+    if (changes.length === 0 && wakeAt === (state.wakeAt ?? null) && T === state.evaluatedAt) return {};
 
     const outputs: OutputRecord[] = [];
     const writes: JsonObject[] = [];

@@ -54,7 +54,7 @@ describe('care-gap processor on a real store', () => {
     assert.equal((await loadCareGapState(db, 'pt-order-a')).wakeAt, '2027-05-01T09:05:00.000Z', 'next test due in 12 months');
 
     const b = careGapEvents('pt-order-b');
-    assert.deepEqual(await step(b.hba1c('a1c', '2026-05-01T09:00:00Z', 7.2)), {}, 'not diabetic: nothing to say or keep');
+    assert.deepEqual(brief(await step(b.hba1c('a1c', '2026-05-01T09:00:00Z', 7.2))), [], 'not diabetic: nothing to say');
     assert.deepEqual(brief(await step(b.diagnosis('dx', '2026-05-01T09:05:00Z'))), []);
     assert.deepEqual(await openGaps('pt-order-b'), []);
     assert.equal((await loadCareGapState(db, 'pt-order-b')).wakeAt, '2027-05-01T09:00:00.000Z');
@@ -109,6 +109,16 @@ describe('care-gap processor on a real store', () => {
 describe('care-gap processor: time and state', () => {
   const p = careGapEvents('pt-pure');
   const facts = { diagnoses: [], hba1c: [], encounters: [{ encounterId: 'pt-pure-stay', class: 'inpatient', admitTime: '2026-06-01T00:00:00.000Z', dischargeTime: '2026-06-05T12:00:00.000Z' }], orders: [] };
+
+  it('an event read late (an earlier time, from the other topic) is judged as of what was already seen', async () => {
+    // The HbA1c (later time) was read first; the diagnosis then counts it although it is older.
+    const q = careGapEvents('pt-late');
+    const diabetic = { diagnoses: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'E11.9', recordedAt: '2026-05-01T09:00:00.000Z' }], hba1c: [{ eventId: 'x', at: '2026-05-01T09:05:00.000Z', value: 7.2, units: '%', status: 'F' }], encounters: [], orders: [] };
+    const first = run(q.hba1c('a1c', '2026-05-01T09:05:00Z', 7.2), { facts: { ...diabetic, diagnoses: [] }, state: { version: 0, gaps: [] } });
+    assert.deepEqual(brief(first), []);
+    assert.equal(stateAfter(first)?.evaluatedAt, '2026-05-01T09:05:00.000Z');
+    assert.deepEqual(brief(run(q.diagnosis('dx', '2026-05-01T09:00:00Z'), { facts: diabetic, state: stateAfter(first) as CareGapState })), []);
+  });
 
   it('never evaluates before the last evaluation: a late event does not move time back', () => {
     const first = run(p.discharge('stay', '2026-06-05T12:00:00Z'), { facts, state: { version: 0, gaps: [] } });
