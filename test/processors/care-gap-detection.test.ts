@@ -70,7 +70,11 @@ describe('care-gap processor on a real store', () => {
     assert.equal(o.status, 'open');
     assert.equal(o.rules_revision, rules.revision);
     assert.ok(o.rule.sources.some((s) => s.includes('HEDIS')));
-    assert.deepEqual(brief(await step(c.hba1c('a1c-2', '2026-06-01T09:00:00Z', 9.0))), ['closed diabetes-hba1c-poor-control (met)']);
+    const again = await step(c.hba1c('a1c-2', '2026-06-01T09:00:00Z', 9.8));
+    assert.deepEqual(brief(again), ['updated diabetes-hba1c-poor-control'], 'still poor: the same gap, a new due date');
+    assert.equal(outs(again)[0]?.gap_id, outs(d)[0]?.gap_id);
+    assert.equal(outs(again)[0]?.due_at, '2026-09-01T09:00:00.000Z');
+    assert.deepEqual(brief(await step(c.hba1c('a1c-3', '2026-07-01T09:00:00Z', 9.0))), ['closed diabetes-hba1c-poor-control (met)']);
   });
 
   it('a discharge opens follow-up and reconciliation gaps; a visit closes one, the due tick escalates the other', async () => {
