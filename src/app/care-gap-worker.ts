@@ -2,7 +2,7 @@
 // say now with the patient's open gaps, so it must read its own latest state. The runtime stores a
 // decision's writes only when the record commits (every commitIntervalMs), while the patient's
 // next event may already be running: so the worker also remembers the states of its decisions
-// that are not stored yet (`Unstored`), and reads whichever is newer. A remembered state is
+// that are not stored yet (`UnstoredStates`), and reads whichever is newer. A remembered state is
 // dropped when the store has caught up with it, and when one of the events it came from is
 // processed again (the runtime re-fetches uncommitted records after a rebalance, and that
 // decision never reached the store). Stored states carry versions and only a higher one replaces

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UnstoredStates } from '../../src/app/care-gap-worker.ts';
+import { timelineCaughtUp } from '../../src/app/workers.ts';
 import { loadCareGapRules } from '../../src/clinical/care-gaps/rules.ts';
 import type { ClinicalEvent } from '../../src/event/envelope.ts';
 import { CARE_GAPS_TOPIC, type CareGapState, type CareGapStateWrite, careGapDueEventId, careGapProcessor, stateAfter } from '../../src/processors/care-gap-detection.ts';
@@ -97,6 +98,13 @@ describe('care-gap processor on a real store', () => {
     assert.equal((await loadCareGapState(db, 'pt-discharge')).wakeAt, undefined);
     // A late reconciliation closes it as late.
     assert.deepEqual(brief(await step(p.reconciliation('rec', '2026-07-10T09:00:00Z'))), ['closed discharge-medication-reconciliation-30d (met-late)']);
+  });
+
+  it('the tick is no clinical fact: the timeline projects nothing for it and AI workers do not wait for it', async () => {
+    const tick = careGapDueEvent({ patientId: 'pt-tick', wakeAt: '2026-06-12T12:00:00.000Z', rules: ['discharge-follow-up-7d'] });
+    assert.deepEqual(projectEvent(tick), {});
+    assert.equal(await timelineCaughtUp(db, tick, 0), true);
+    assert.equal(await timelineCaughtUp(db, careGapEvents('pt-tick').visit('v', '2026-06-12T12:00:00Z'), 0), false, 'a clinical event is waited for');
   });
 
   it('a second discharge supersedes the first one’s gaps', async () => {
