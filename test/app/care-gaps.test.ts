@@ -111,6 +111,43 @@ describe('care gaps wired as in the main job', () => {
     }
   });
 
+  it('two care-gap workers sharing the patients while one joins and the other leaves: every transition once, in order', async () => {
+    const second = new WorkerRuntime(careGapWorker(topology, db), { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const patients = Array.from({ length: 30 }, (_, i) => careGapEvents(`rb${i}-${run}`));
+    for (const p of patients) await send(p.discharge('s1', '2026-07-01T12:00:00Z'), p.visit('fu', '2026-07-03T09:00:00Z'));
+    await second.start();
+    for (const p of patients) await send(p.admission('s2', '2026-07-10T08:00:00Z'));
+    // The first care-gap worker leaves; the second finishes alone.
+    const first = runtimes.splice(1, 1)[0] as WorkerRuntime;
+    await first.stop();
+    runtimes.push(second);
+    for (const p of patients) await send(p.discharge('s2', '2026-07-12T12:00:00Z'));
+
+    const expected = [
+      'opened discharge-follow-up-7d',
+      'opened discharge-medication-reconciliation-30d',
+      'closed discharge-follow-up-7d (met)',
+      'closed discharge-medication-reconciliation-30d (readmitted)',
+      'opened discharge-follow-up-7d',
+      'opened discharge-medication-reconciliation-30d',
+    ];
+    let all: Out[] = [];
+    await waitFor(
+      'every patient’s transitions committed',
+      async () => {
+        all = await outputs();
+        return patients.every((_, i) => of(all, `rb${i}-${run}`).length >= expected.length);
+      },
+      240_000,
+    );
+    for (let i = 0; i < patients.length; i++) {
+      const P = `rb${i}-${run}`;
+      assert.deepEqual(brief(of(all, P)), expected, P);
+      assert.deepEqual(await stored(P), ['discharge-follow-up-7d open', 'discharge-medication-reconciliation-30d open'], P);
+      assert.equal(await version(P), 4, `${P}: one state per event`);
+    }
+  });
+
   it('a gap whose time comes fires through the due sweeper, once, with no further clinical event', async () => {
     const p = careGapEvents(`time-${run}`);
     const P = `time-${run}`;
