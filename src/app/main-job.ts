@@ -26,6 +26,8 @@ import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
 import { GroupProgress } from '../kafka/group-progress.ts';
 import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
+import { careGapWorker } from './care-gap-worker.ts';
+import { CareGapSweeper } from './care-gap-sweeper.ts';
 import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
@@ -78,6 +80,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
       dischargeSummaryWorker(config.topology, db, progress, { ...config.dischargeSummary, narrator: llm ? llmDischargeNarrator(llm) : undefined }),
+      careGapWorker(config.topology, db),
     ];
     const workers = declarations.map(
       (decl) =>
@@ -110,6 +113,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       ackTimeoutMs: config.kafka.ackTimeoutMs,
     });
     stops.push(() => producer.close());
+
+    // Care gaps that fall due by time alone: a tick into the patient's partition (see care-gap-sweeper.ts).
+    const sweeper = new CareGapSweeper({ db, producer });
+    sweeper.start();
+    stops.push(() => sweeper.stop());
 
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });

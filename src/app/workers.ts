@@ -46,6 +46,8 @@ const HISTORY_WAIT_MS = 15_000;
  * and, for a result, the order it answers (by placer number). Resolves false after the bounded wait.
  */
 export async function timelineCaughtUp(db: Sql, event: ClinicalEvent, maxWaitMs = HISTORY_WAIT_MS): Promise<boolean> {
+  // The care-gap sweeper's tick is no clinical fact: the timeline never holds it.
+  if (event.event_type === 'care_gap_due') return true;
   const placer = event.event_type === 'lab_result' ? (event.payload.order as { placerNumber?: string } | undefined)?.placerNumber : undefined;
   const deadline = Date.now() + maxWaitMs;
   for (;;) {

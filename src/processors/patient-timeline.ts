@@ -11,6 +11,8 @@ export const TIMELINE_GROUP = 'patient-timeline';
 const ENDING_CONTROLS = new Set(['CA', 'DC', 'OD']);
 
 export function projectEvent(event: ClinicalEvent): Decision {
+  // Not a clinical fact: the care-gap sweeper's tick.
+  if (event.event_type === 'care_gap_due') return {};
   const base = { patient_id: event.patient_id, encounter_id: event.encounter_id, event_id: event.event_id };
   const at = event.event_timestamp;
   const writes: JsonObject[] = [{ op: 'event', ...base, event_type: event.event_type, at }];
