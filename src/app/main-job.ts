@@ -12,13 +12,17 @@ import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
+import { LagMonitor } from '../observe/lag.ts';
 import { logger } from '../phi/log.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
 import { openStore } from '../store/open.ts';
+import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
+import { registerDashboard } from '../web/dashboard.ts';
+import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
 import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
@@ -26,6 +30,7 @@ const log = logger('main');
 export interface RunningJob {
   intakeUrl: string;
   fhirUrl: string;
+  dashboardUrl: string;
   mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
@@ -91,6 +96,14 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
+
+    const lagMonitor = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology });
+    lagMonitor.start();
+    stops.push(() => lagMonitor.stop());
+    const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
+    dlqMonitor.start();
+    stops.push(async () => dlqMonitor.stop());
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 
@@ -121,10 +134,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       say(`simulator: a hospital at ${config.simulator.rate} HL7 messages/s over ${config.simulator.connections} MLLP connections`);
     }
 
+    const dashboardUrl = `${address}/`;
     const intakeUrl = `${address}/events`;
     const mllpAddress = `${config.mllp.host}:${mllpPort}`;
     log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
-    return { intakeUrl, fhirUrl: `${address}/fhir`, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+    return { intakeUrl, fhirUrl: `${address}/fhir`, dashboardUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
       await stopAll();
       log.info({}, 'main job stopped');
     } };
