@@ -40,6 +40,11 @@ export interface VigilConfig {
     connections: number;
   };
   topology: Topology;
+  /** Metrics and the lag monitor. */
+  observe: {
+    /** Time between consumer-lag samples (the monitor keeps a window of 12). */
+    lagIntervalMs: number;
+  };
 }
 
 interface ConfigFile {
@@ -49,6 +54,7 @@ interface ConfigFile {
   mllp?: { host?: string; port?: number; timeZone?: string };
   simulator?: { rate?: number; connections?: number };
   topics?: Record<string, TopicOverride>;
+  observe?: { lagIntervalMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -142,5 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       connections: int(file.simulator?.connections ?? 4, 'simulator.connections', 1, 256),
     },
     topology,
+    observe: {
+      lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
+    },
   };
 }

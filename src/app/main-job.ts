@@ -13,6 +13,7 @@ import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { LagMonitor } from '../observe/lag.ts';
+import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
 import { logger } from '../phi/log.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
@@ -77,6 +78,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
           instanceId: hostname(),
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
+          onDecided: observeDecision,
         }),
     );
     for (const w of workers) {
@@ -84,6 +86,12 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       stops.push(() => w.stop());
     }
     say(`workers: ${declarations.map((d) => d.group).join(', ')}`);
+    const untrack = trackWorkers(() => workers.map((w) => w.stats()));
+    stops.push(async () => untrack());
+    // Lag from the broker, for every group of the topology (also those with no worker here).
+    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
+    lag.start();
+    stops.push(() => lag.stop());
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,
@@ -96,14 +104,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
-
-    const lagMonitor = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology });
-    lagMonitor.start();
-    stops.push(() => lagMonitor.stop());
+    registerMetrics(intake);
     const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
     dlqMonitor.start();
     stops.push(async () => dlqMonitor.stop());
-    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor, dlqMonitor, workers }));
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 

@@ -8,6 +8,7 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
+import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
@@ -28,6 +29,8 @@ Commands:
   simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
   replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
   dlq list|show|replay|...  dead-letter entries: list, show, replay, release, purge (see help dlq)
+  lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
+  groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -39,6 +42,8 @@ See README.md.
 `;
 
 const HELP: Record<string, string> = {
+  lag: LAG_HELP,
+  groups: GROUPS_HELP,
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
@@ -228,6 +233,8 @@ async function startCommand(config: VigilConfig): Promise<number> {
 const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line: string) => void) => Promise<number>> = {
   replay: replayCommand,
   dlq: dlqCommand,
+  lag: lagCommand,
+  groups: groupsCommand,
   simulate: simulateCommand,
 };
 

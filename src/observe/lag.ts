@@ -6,7 +6,7 @@
 // evaluator (lag-status.ts) and updates the Prometheus gauges.
 //
 // Offsets are plain numbers (exact below 2^53) so snapshots serialise to JSON as they are.
-import { Admin, Consumer, FetchIsolationLevels, IS_CONTROL } from '@platformatic/kafka';
+import { Admin, type ClusterTopicMetadata, Consumer, FetchIsolationLevels, IS_CONTROL } from '@platformatic/kafka';
 import { logger } from '../phi/log.ts';
 import { type Topology, consumerGroups } from '../topology/topology.ts';
 import { type Evaluation, evaluateGroup } from './lag-status.ts';
@@ -133,7 +133,8 @@ export class LagReader {
         }
       }
       for (const { lag, position, end } of peeks) {
-        const peek = await this.#oldest(lag.topic, lag.partition, position, end, used);
+        const info = metadata?.topics.get(lag.topic);
+        const peek = info ? await this.#oldest(info, lag.topic, lag.partition, position, end, used) : undefined;
         // Only transaction markers between the position and the end: nothing left to process.
         if (peek && 'none' in peek) lag.lag = 0;
         else if (peek) lag.lagSeconds = Math.max(0, (at - peek.timestamp) / 1000);
@@ -154,16 +155,18 @@ export class LagReader {
     return { at, groups: out };
   }
 
-  /** The timestamp of the first committed data record in [position, end); `none` when there is none. */
-  async #oldest(topic: string, partition: number, position: bigint, end: bigint, used: Map<string, number>): Promise<Peek> {
+  /**
+   * The timestamp of the first data record in [position, end); `none` when there is none (only
+   * transaction markers). Aborted records are not told apart: the topics groups read are written
+   * by idempotent, non-transactional producers (the gateway, replays).
+   */
+  async #oldest(info: ClusterTopicMetadata, topic: string, partition: number, position: bigint, end: bigint, used: Map<string, number>): Promise<Peek> {
     const key = `${tpKey(topic, partition)}\u0000${position}`;
     const cached = this.#timestamps.get(key) ?? used.get(key);
     if (cached !== undefined) {
       used.set(key, cached);
       return { timestamp: cached };
     }
-    const info = (await this.#consumer.metadata({ topics: [topic], autocreateTopics: false })).topics.get(topic);
-    if (!info) return undefined;
     let next = position;
     for (let round = 0; round < PEEK_ROUNDS && next < end; round++) {
       const response = await this.#consumer.fetch({

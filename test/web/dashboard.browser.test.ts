@@ -24,7 +24,7 @@ describe('the dashboard in a browser, on the running main job', () => {
   const topology = isolatedTopology(run);
 
   before(async () => {
-    const config = loadConfig({ ...process.env, VIGIL_HOME: home, VIGIL_HTTP_PORT: '0', VIGIL_MLLP_PORT: '0', VIGIL_SIMULATE_RATE: '4' });
+    const config = loadConfig({ ...process.env, VIGIL_HOME: home, VIGIL_HTTP_PORT: '0', VIGIL_MLLP_PORT: '0', VIGIL_SIMULATE_RATE: '4', VIGIL_LAG_INTERVAL_MS: '1000' });
     job = await startMainJob({ ...config, topology }, () => {});
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
