@@ -215,19 +215,18 @@ async function viewPayload(event) {
 }
 
 let failures = 0;
+// Each section on its own: a DLQ read that fails (broker trouble) must not blank the lag figures.
 async function refresh() {
-  const [groups, decisions, dlq, parked, audit] = await Promise.all([
-    api('/api/groups'),
-    api('/api/decisions?limit=40'),
-    api(`/api/dlq${state.showAll ? '?all=1' : ''}`),
-    api('/api/parked'),
-    api('/api/audit?limit=30'),
-  ]);
-  renderGroups(groups);
-  renderDecisions(decisions);
-  renderDlq(dlq);
-  renderParked(parked);
-  renderAudit(audit);
+  const sections = [
+    ['/api/groups', renderGroups],
+    ['/api/decisions?limit=40', renderDecisions],
+    [`/api/dlq${state.showAll ? '?all=1' : ''}`, renderDlq],
+    ['/api/parked', renderParked],
+    ['/api/audit?limit=30', renderAudit],
+  ];
+  const results = await Promise.allSettled(sections.map(([path, render]) => api(path).then(render)));
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length > 0) throw new Error(`${failed.length} of ${sections.length} sections: ${failed[0].reason.message}`);
   $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
 }
 
