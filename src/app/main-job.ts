@@ -14,9 +14,12 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { LagMonitor } from '../observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
+import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { logger } from '../phi/log.ts';
+import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
+import { storeLlmCache } from '../store/llm-cache.ts';
 import { openStore } from '../store/open.ts';
 import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
@@ -62,11 +65,16 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
 
+    // The LLM phrases interpretations when an endpoint is configured; answers are kept in the store.
+    const llm = llmConfigured(config.llm) ? createLlmClient(config.llm, { cache: storeLlmCache(db) }) : undefined;
+    // The host only: a URL's path or query may carry more than it should.
+    say(llm ? `LLM: ${new URL(config.llm.baseUrl as string).host} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
+
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
       timelineWorker(config.topology),
       criticalValueWorker(config.topology, db),
-      resultInterpretationWorker(config.topology, db),
+      resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
     ];
     const workers = declarations.map(

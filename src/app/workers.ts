@@ -6,7 +6,12 @@ import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
-import { RESULT_INTERPRETATION_GROUP, resultInterpretationProcessor } from '../processors/result-interpretation.ts';
+import {
+  type InterpretationNarrator,
+  RESULT_INTERPRETATION_GROUP,
+  narratedResultInterpretationProcessor,
+  resultInterpretationProcessor,
+} from '../processors/result-interpretation.ts';
 import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
 import type { Sql } from '../store/db.ts';
 import { type AiOutputRow, applyTimelineWrites, loadHistory, recordAiOutputs } from '../store/timeline.ts';
@@ -61,15 +66,15 @@ export function aiWorker(
   group: string,
   topology: Topology,
   db: Sql,
-  processor: (event: ClinicalEvent, history: PatientHistory) => Decision,
+  processor: (event: ClinicalEvent, history: PatientHistory, signal: AbortSignal) => Decision | Promise<Decision>,
   toRow: (write: JsonObject, event: ClinicalEvent) => AiOutputRow | undefined,
 ): WorkerDeclaration {
   return {
     group,
     topics: topicsOf(topology, group),
-    processor: async (event) => {
+    processor: async (event, ctx) => {
       const complete = await timelineCaughtUp(db, event);
-      const decision = processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group }));
+      const decision = await processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group }), ctx.signal);
       if (complete) return decision;
       return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
     },
@@ -91,7 +96,10 @@ export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclarat
   return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor({ topic: outputTopicOf(topology, CRITICAL_VALUE_GROUP) }), (w) => w as unknown as AiOutputRow);
 }
 
-export function resultInterpretationWorker(topology: Topology, db: Sql): WorkerDeclaration {
+/** With a narrator (an LLM endpoint is configured) the texts are the LLM's; without, deterministic. */
+export function resultInterpretationWorker(topology: Topology, db: Sql, narrator?: InterpretationNarrator): WorkerDeclaration {
+  const topic = outputTopicOf(topology, RESULT_INTERPRETATION_GROUP);
+  const processor = narrator ? narratedResultInterpretationProcessor({ topic, narrator }) : resultInterpretationProcessor({ topic });
   // Its writes are already output rows (one interpretation per event with something to say).
-  return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, resultInterpretationProcessor({ topic: outputTopicOf(topology, RESULT_INTERPRETATION_GROUP) }), (w) => w as unknown as AiOutputRow);
+  return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, processor, (w) => w as unknown as AiOutputRow);
 }

@@ -11,6 +11,7 @@ import { dlqCommand } from './dlq.ts';
 import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
+import { rulesCommand } from './rules.ts';
 import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
@@ -31,6 +32,7 @@ Commands:
   dlq list|show|replay|...  dead-letter entries: list, show, replay, release, purge (see help dlq)
   lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
   groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
+  rules [--out FILE]        print the Prometheus alert rules generated from the topology
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -129,6 +131,13 @@ Every action opens the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, wh
 process at a time can open: stop the main job, use its dashboard, or set DATABASE_URL); list
 falls back to every entry without states when the store is in use. After releasing a key,
 replay and release wait 3 s, so that running workers notice before its records arrive.
+`,
+  rules: `Usage: ./vigil rules [--out FILE]
+
+Prints the Prometheus alert rules generated from the topology and the lag budgets beside it
+(src/topology/lag-budgets.ts): message lag, time lag per consumer group, stalled or stopped
+groups, open dead-letter entries. --out writes them to FILE (relative to the project directory)
+instead. ops/prometheus/vigil-rules.yml is this output; see docs/operations.md.
 `,
 };
 
@@ -236,6 +245,7 @@ const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line:
   lag: lagCommand,
   groups: groupsCommand,
   simulate: simulateCommand,
+  rules: rulesCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
