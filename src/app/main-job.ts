@@ -21,9 +21,12 @@ import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
 import { storeLlmCache } from '../store/llm-cache.ts';
 import { openStore } from '../store/open.ts';
+import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
+import { registerDashboard } from '../web/dashboard.ts';
+import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
 import { GroupProgress } from '../kafka/group-progress.ts';
 import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
 import { careGapWorker } from './care-gap-worker.ts';
@@ -35,6 +38,7 @@ const log = logger('main');
 export interface RunningJob {
   intakeUrl: string;
   fhirUrl: string;
+  dashboardUrl: string;
   mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
@@ -123,6 +127,10 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const intake = buildIntake({ producer, topology: config.topology });
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
     registerMetrics(intake);
+    const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
+    dlqMonitor.start();
+    stops.push(async () => dlqMonitor.stop());
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 
@@ -153,10 +161,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       say(`simulator: a hospital at ${config.simulator.rate} HL7 messages/s over ${config.simulator.connections} MLLP connections`);
     }
 
+    const dashboardUrl = `${address}/`;
     const intakeUrl = `${address}/events`;
     const mllpAddress = `${config.mllp.host}:${mllpPort}`;
     log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
-    return { intakeUrl, fhirUrl: `${address}/fhir`, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+    return { intakeUrl, fhirUrl: `${address}/fhir`, dashboardUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
       await stopAll();
       log.info({}, 'main job stopped');
     } };

@@ -119,6 +119,9 @@ describe('vigil CLI with the test broker', () => {
     for (const group of ['patient-timeline', 'ai-critical-value-alert', 'ai-result-interpretation', 'ai-drug-interaction-check']) assert.match(metrics, new RegExp(`^vigil_records_processed_total\\{group="${group}"\\} \\d+$`, 'm'));
     assert.match(metrics, /^kafka_consumer_group_lag\{group="ai-risk-assessment",topic="hl7-adt-events",partition="0"\} \d+$/m);
     assert.match(metrics, /^vigil_consumer_group_status\{group="ai-risk-assessment",status="STOP"\} [01]$/m);
+    assert.match(metrics, /^vigil_dlq_open_entries \d+$/m);
+    // The dashboard on the same server, announced at start-up.
+    assert.match(output, /^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
 
     const exited = new Promise<number | null>((resolve) => job.once('exit', resolve));
     job.kill('SIGINT');
