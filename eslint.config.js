@@ -31,7 +31,7 @@ export default tseslint.config(
     files: ['src/web/static/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { document: 'readonly', fetch: 'readonly', Node: 'readonly', setTimeout: 'readonly', encodeURIComponent: 'readonly' },
+      globals: { document: 'readonly', fetch: 'readonly', Node: 'readonly', setTimeout: 'readonly', encodeURIComponent: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly' },
     },
   },
 );

@@ -25,6 +25,7 @@ import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
+import { TokenStore, apiTokenFile, registerAuth } from '../web/auth.ts';
 import { registerDashboard } from '../web/dashboard.ts';
 import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
 import { GroupProgress } from '../kafka/group-progress.ts';
@@ -39,6 +40,8 @@ export interface RunningJob {
   intakeUrl: string;
   fhirUrl: string;
   dashboardUrl: string;
+  /** An admin API token made because none existed (first run): shown once, then only its hash is kept. */
+  firstAdminToken?: string;
   mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
@@ -125,6 +128,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
 
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
+    // Every route needs a token with the right role (src/web/auth.ts). A first run makes an admin
+    // token so that someone can sign in at all; more come from ./vigil token create.
+    const tokens = new TokenStore(apiTokenFile(config.home));
+    const firstAdminToken = tokens.list().length === 0 ? tokens.create('local-admin', 'admin') : undefined;
+    registerAuth(intake, tokens);
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
     registerMetrics(intake);
     const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
@@ -165,7 +173,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const intakeUrl = `${address}/events`;
     const mllpAddress = `${config.mllp.host}:${mllpPort}`;
     log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
-    return { intakeUrl, fhirUrl: `${address}/fhir`, dashboardUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+    return { intakeUrl, fhirUrl: `${address}/fhir`, dashboardUrl, firstAdminToken, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
       await stopAll();
       log.info({}, 'main job stopped');
     } };

@@ -236,6 +236,8 @@ async function startCommand(config: VigilConfig): Promise<number> {
   say(`FHIR R4: POST ${job.fhirUrl}/<Resource> or a Bundle to ${job.fhirUrl}`);
   say(`HL7 v2 (MLLP): ${job.mllpAddress}`);
   say(`dashboard: ${job.dashboardUrl}`);
+  if (job.firstAdminToken) say(`  first run: sign in as admin with ${job.dashboardUrl}#token=${job.firstAdminToken} (shown once; more: ./vigil token create)`);
+  else say('  sign in with an API token (./vigil token create --name NAME --role viewer|investigator|admin)');
   say('vigil is running; press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

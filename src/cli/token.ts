@@ -1,13 +1,8 @@
 // ./vigil token create|list|revoke: the API tokens of the app's HTTP server (src/web/auth.ts).
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { VigilConfig } from '../config.ts';
-import { ROLES, type Role, TokenError, TokenStore } from '../web/auth.ts';
+import { ROLES, type Role, TokenError, TokenStore, apiTokenFile } from '../web/auth.ts';
 import { table } from './table.ts';
-
-export function tokenFile(config: VigilConfig): string {
-  return join(config.home, 'keys', 'api-tokens.json');
-}
 
 export async function tokenCommand(config: VigilConfig, args: string[], say: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -15,7 +10,7 @@ export async function tokenCommand(config: VigilConfig, args: string[], say: (li
     allowPositionals: true,
     options: { name: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  const store = new TokenStore(tokenFile(config));
+  const store = new TokenStore(apiTokenFile(config.home));
   const [action, name] = positionals;
   try {
     switch (action) {

@@ -4,5 +4,6 @@
 import type { FastifyRequest } from 'fastify';
 
 export function actorOf(req: FastifyRequest): string {
-  return `dashboard@${req.ip}`;
+  // The token's name when the request was authenticated (src/web/auth.ts); the address otherwise.
+  return req.actor ? `token:${req.actor.name}` : `dashboard@${req.ip}`;
 }

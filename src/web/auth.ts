@@ -3,7 +3,7 @@
 // is a conscious decision. 401 without a valid token, 403 with a token whose role is too small.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** ingest: gateway senders. viewer: metadata only. investigator: payloads and replays. admin: all. */
@@ -24,8 +24,8 @@ export const ROUTE_ROLES: Record<string, Role | 'public'> = {
   'GET /metrics': 'public',
   // The page and its assets hold no data; the data comes from /api with the token.
   'GET /': 'public',
-  'GET /app.js': 'public',
-  'GET /app.css': 'public',
+  'GET /static/app.js': 'public',
+  'GET /static/style.css': 'public',
   'POST /events': 'ingest',
   'POST /fhir/': 'ingest',
   'POST /fhir': 'ingest',
@@ -57,6 +57,11 @@ interface StoredToken {
   /** SHA-256 of the token, hex: the token itself is never stored. */
   sha256: string;
   created: string;
+}
+
+/** Where a deployment keeps its API tokens (hashed). */
+export function apiTokenFile(home: string): string {
+  return join(home, 'keys', 'api-tokens.json');
 }
 
 export class TokenError extends Error {

@@ -280,7 +280,12 @@ describe('dead-letter replay against a real broker', () => {
       else await t.abort();
     }
     await tx.close();
-    const entries = await listDeadLetters({ bootstrap: testBootstrap(), topology, group });
+    // The coordinator writes the last commit marker after commit() returns: wait for it to land.
+    let entries: Awaited<ReturnType<typeof listDeadLetters>> = [];
+    await waitFor('the last committed entry', async () => {
+      entries = await listDeadLetters({ bootstrap: testBootstrap(), topology, group });
+      return entries.some((e) => e.eventId === `${run}-5`);
+    });
     assert.deepEqual(entries.map((e) => e.eventId), [`${run}-0`, `${run}-3`, `${run}-5`]);
   });
 

@@ -39,8 +39,17 @@ describe('the dashboard in a browser, on the running main job', () => {
   /** The lag columns of every group row, as shown. */
   const lagFigures = () => page.$$eval('#groups tbody tr[data-group]', (rows) => rows.map((r) => `${r.querySelector('.lag')?.textContent}|${r.querySelector('.lag-seconds')?.textContent}`).join(' '));
 
-  it('shows consumer groups whose lag figures change while the hospital sends', async () => {
+  it('asks for a token, and signs in with the admin token of the first run', async () => {
     await page.goto(job.dashboardUrl);
+    await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+    assert.equal(await page.locator('#groups tbody tr[data-group]').count(), 0, 'nothing shown without a token');
+    assert.match(job.firstAdminToken ?? '', /^vgl_/);
+    await page.fill('#signin-token', job.firstAdminToken ?? '');
+    await page.click('#signin button');
+    await page.waitForSelector('#who:text-is("local-admin (admin)")', { timeout: 30_000 });
+  });
+
+  it('shows consumer groups whose lag figures change while the hospital sends', async () => {
     await page.waitForSelector('#groups tbody tr[data-group="patient-timeline"]', { timeout: 60_000 });
     const first = await lagFigures();
     await waitFor('the lag figures to change', async () => (await lagFigures()) !== first, 90_000);
@@ -78,7 +87,7 @@ describe('the dashboard in a browser, on the running main job', () => {
     await page.click('#entry-replay');
     await page.waitForSelector(`#dlq tbody tr[data-ref="${ref}"]`, { state: 'detached', timeout: 60_000 });
     await page.waitForSelector(`#audit tbody tr:has(td:text-is("dlq.replay")):has(td:text-is("${ref}"))`, { timeout: 10_000 });
-    assert.match((await page.locator('#entry-meta').textContent()) ?? '', /replayed by dashboard@/);
+    assert.match((await page.locator('#entry-meta').textContent()) ?? '', /replayed by token:local-admin/);
 
     // With resolved entries shown, it is there again, marked replayed.
     await page.check('#dlq-all');

@@ -22,9 +22,28 @@ function el(tag, props = {}, ...children) {
 const td = (text, cls) => el('td', cls ? { class: cls } : {}, text);
 const badge = (text) => el('span', { class: `badge ${text || 'none'}` }, text || '–');
 
+// The API token lives in this tab's session storage only. A link may bring one in its fragment
+// (never sent to the server, removed from the address bar at once).
+const TOKEN_KEY = 'vigil-token';
+
+function takeTokenFromLink() {
+  const match = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return;
+  sessionStorage.setItem(TOKEN_KEY, match[1]);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+function askForToken(message) {
+  $('#signin').hidden = false;
+  $('#signin-message').textContent = message;
+}
+
 async function api(path, body) {
-  const res = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const headers = { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) || ''}` };
+  const init = body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(path, init);
   const json = await res.json().catch(() => ({}));
+  if (res.status === 401) askForToken('Sign in with an API token (./vigil token create).');
   if (!res.ok) throw new Error(json.error || `HTTP ${res.status}`);
   return json;
 }
@@ -242,6 +261,15 @@ async function poll() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
+  takeTokenFromLink();
+  $('#signin').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('#signin-token').value.trim());
+    $('#signin-token').value = '';
+    $('#signin').hidden = true;
+    void api('/api/whoami').then(showWho, () => {});
+    void refresh().catch(() => {});
+  });
   $('#dlq-all').addEventListener('change', (e) => {
     state.showAll = e.target.checked;
     void refresh();
@@ -253,5 +281,10 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#entry-replay').addEventListener('click', () => state.openRef && act(`Replay ${state.openRef}`, `/api/dlq/${enc(state.openRef)}/replay`).then(() => openEntry(state.openRef)));
   $('#entry-purge').addEventListener('click', () => state.openRef && act(`Purge ${state.openRef}`, `/api/dlq/${enc(state.openRef)}/purge`).then(() => openEntry(state.openRef)));
   $('#payload-form').addEventListener('submit', viewPayload);
+  void api('/api/whoami').then(showWho, () => {});
   void poll();
 });
+
+function showWho(who) {
+  $('#who').textContent = `${who.name} (${who.role})`;
+}
