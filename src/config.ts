@@ -45,6 +45,11 @@ export interface VigilConfig {
     /** Time between consumer-lag samples (the monitor keeps a window of 12). */
     lagIntervalMs: number;
   };
+  /** PHI encryption of event payloads in Kafka (README: PHI encryption and forgetting a patient). */
+  encryption: {
+    /** The gateway seals payloads; workers open sealed records whatever this says. */
+    enabled: boolean;
+  };
 }
 
 interface ConfigFile {
@@ -55,6 +60,7 @@ interface ConfigFile {
   simulator?: { rate?: number; connections?: number };
   topics?: Record<string, TopicOverride>;
   observe?: { lagIntervalMs?: number };
+  encryption?: { enabled?: boolean };
 }
 
 export class ConfigError extends Error {
@@ -82,6 +88,12 @@ function int(value: unknown, where: string, min: number, max = Number.MAX_SAFE_I
     throw new ConfigError(`${where}: must be an integer from ${min} to ${max}`);
   }
   return n;
+}
+
+function flag(value: unknown, where: string): boolean {
+  if (value === true || value === 'on' || value === 'true' || value === '1') return true;
+  if (value === false || value === 'off' || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${where}: must be true or false (on or off)`);
 }
 
 function readConfigFile(path: string): ConfigFile {
@@ -151,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     observe: {
       lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
     },
+    encryption: { enabled: flag(env.VIGIL_ENCRYPTION ?? file.encryption?.enabled ?? true, 'encryption.enabled') },
   };
 }

@@ -14,6 +14,7 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { LagMonitor } from '../observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
+import { payloadCrypto } from '../phi/encryption.ts';
 import { logger } from '../phi/log.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
@@ -57,6 +58,9 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const db = await openStore(config);
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
+    // Workers open sealed payloads even with encryption off: records sealed earlier stay readable.
+    const phi = payloadCrypto(config, db);
+    say(`PHI encryption: ${config.encryption.enabled ? 'on (payloads sealed per patient)' : 'off'}`);
 
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
@@ -75,6 +79,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
           onDecided: observeDecision,
+          openPayload: (event, headers) => phi.open(event, headers),
         }),
     );
     for (const w of workers) {
@@ -94,6 +99,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       clientId: `${config.kafka.clientId}-gateway`,
       topology: config.topology,
       ackTimeoutMs: config.kafka.ackTimeoutMs,
+      seal: config.encryption.enabled ? (event) => phi.seal(event) : undefined,
     });
     stops.push(() => producer.close());
 

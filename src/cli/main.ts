@@ -8,6 +8,7 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
+import { FORGET_HELP, KEYS_HELP, forgetCommand, keysCommand } from './keys.ts';
 import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
@@ -33,19 +34,23 @@ Commands:
   lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
   groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
   rules [--out FILE]        print the Prometheus alert rules generated from the topology
+  keys rotate               new key-encryption key; re-wrap the stored patient data keys
+  forget-patient <id>       crypto-shred a patient: destroy their data keys, delete their rows
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
 Configuration: vigil.config.json in the project (or $VIGIL_CONFIG); environment variables
 KAFKA_BROKERS (use that cluster, start nothing), DATABASE_URL (Postgres instead of the embedded
 store), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT, VIGIL_MLLP_HOST, VIGIL_MLLP_PORT, VIGIL_TIME_ZONE,
-VIGIL_SIMULATE_RATE, VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
+VIGIL_SIMULATE_RATE, VIGIL_ENCRYPTION (on|off), VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
 See README.md.
 `;
 
 const HELP: Record<string, string> = {
   lag: LAG_HELP,
   groups: GROUPS_HELP,
+  keys: KEYS_HELP,
+  'forget-patient': FORGET_HELP,
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
@@ -236,6 +241,8 @@ const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line:
   groups: groupsCommand,
   simulate: simulateCommand,
   rules: rulesCommand,
+  keys: keysCommand,
+  'forget-patient': forgetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

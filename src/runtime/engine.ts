@@ -38,6 +38,12 @@ export interface RuntimeOptions {
   instanceId: string;
   deadLetterTopic: string;
   db: Database;
+  /**
+   * Opens an encrypted payload before the processor sees the event (PHI encryption): returns the
+   * event to process, or undefined when it can never be read (its patient was forgotten), which is
+   * counted and committed past. A throw dead-letters the record (original bytes kept).
+   */
+  openPayload?(event: ClinicalEvent, headers: Record<string, string>): Promise<ClinicalEvent | undefined>;
   /** Called when a processor has decided on a record (not for reused decisions): for metrics. */
   onDecided?(sample: DecisionSample): void;
 }
@@ -65,6 +71,8 @@ export interface RuntimeStats {
   deadLettered: number;
   /** Decisions taken from the store instead of calling the processor (replays). */
   reused: number;
+  /** Records skipped because their patient was forgotten (data key destroyed). */
+  forgotten: number;
   transactions: number;
 }
 
@@ -163,7 +171,7 @@ export class WorkerRuntime {
   #timer: NodeJS.Timeout | undefined;
   #parkedTimer: NodeJS.Timeout | undefined;
   #failure: ((err: Error) => void) | undefined;
-  #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, transactions: 0 };
+  #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, forgotten: 0, transactions: 0 };
   /**
    * Event ids this worker has taken (in flight or committed, recent ones): a second record with
    * the same id (a discharge read from two topics, an event written twice) has no effects.
@@ -329,6 +337,19 @@ export class WorkerRuntime {
     if (!p.event) {
       this.#deadLetter(p, record, 1, p.decodeError);
       return;
+    }
+    if (this.#opts.openPayload) {
+      try {
+        const opened = await this.#opts.openPayload(p.event, p.headers);
+        if (!opened) {
+          this.#stats.forgotten++;
+          return;
+        }
+        p.event = opened;
+      } catch (err) {
+        this.#deadLetter(p, record, 1, err);
+        return;
+      }
     }
     const stored = await this.#lookups.load(p.event.event_id);
     if (stored) {
