@@ -6,6 +6,8 @@ import { startMainJob } from '../app/main-job.ts';
 import { ensureCluster, localBrokerOptions, requireCluster } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
+import { payloadCrypto } from '../phi/encryption.ts';
+import { StoreInUseError, openStore } from '../store/open.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
 import { FORGET_HELP, KEYS_HELP, forgetCommand, keysCommand } from './keys.ts';
@@ -94,6 +96,8 @@ reports partition-count mismatches without changing them (exit code 2). Idempote
 Reads events (one JSON object, a JSON array, or NDJSON) from the file or stdin, validates all of
 them, and sends them to their topics when all are valid. Invalid input is reported by line or item
 with the field and rule; then nothing is sent and the exit code is 1.
+With encryption on (the default) payloads are sealed like the gateway's, which opens the store:
+stop the main job first unless DATABASE_URL is set.
 `,
   replay: `Usage: ./vigil replay --group G --to earliest|<ISO 8601 time>|<offset> [--topic T] [--partition N] [--dry-run]
 
@@ -189,6 +193,11 @@ async function provisionCommand(config: VigilConfig): Promise<number> {
   return results.some((r) => r.action === 'partitions-differ') ? 2 : 0;
 }
 
+function explainSealing(err: unknown): never {
+  if (!(err instanceof StoreInUseError)) throw err;
+  throw new Error(`${err.message}. With encryption on, produce seals payloads with keys kept in the store; or POST the events to the running gateway's HTTP intake`);
+}
+
 async function produceCommand(config: VigilConfig, file: string | undefined): Promise<number> {
   const { events, errors } = parseEvents(await readInput(file), config.topology);
   if (errors.length > 0) {
@@ -197,20 +206,25 @@ async function produceCommand(config: VigilConfig, file: string | undefined): Pr
     return 1;
   }
   const cluster = await ensureCluster(config, (l) => process.stderr.write(`${l}\n`));
+  // Sealing needs the patients' data keys, which live in the store.
+  const db = config.encryption.enabled ? await openStore(config).catch(explainSealing) : undefined;
+  const phi = db && payloadCrypto(config, db);
   const producer = new EventProducer({
     bootstrap: cluster.bootstrap,
     clientId: `${config.kafka.clientId}-cli`,
     topology: config.topology,
     ackTimeoutMs: config.kafka.ackTimeoutMs,
+    seal: phi && ((event) => phi.seal(event)),
   });
   try {
     const records = await sendInBatches(producer, events, (sent, total) => {
       if (total > 500) process.stderr.write(`sent ${sent}/${total} events\n`);
     });
-    say(`sent ${events.length} events as ${records} records`);
+    say(`sent ${events.length} events as ${records} records${phi ? ' (payloads sealed)' : ''}`);
     return 0;
   } finally {
     await producer.close();
+    await db?.close();
   }
 }
 

@@ -16,7 +16,7 @@ import {
   stringSerializer,
 } from '@platformatic/kafka';
 import { HEADER, decodeEvent } from '../event/codec.ts';
-import type { ClinicalEvent } from '../event/envelope.ts';
+import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { logger } from '../phi/log.ts';
 import type { Database } from '../store/db.ts';
 import { type StoredDecision, findDecisions, markDelivered, recordDecisions } from '../store/effects.ts';
@@ -338,19 +338,7 @@ export class WorkerRuntime {
       this.#deadLetter(p, record, 1, p.decodeError);
       return;
     }
-    if (this.#opts.openPayload) {
-      try {
-        const opened = await this.#opts.openPayload(p.event, p.headers);
-        if (!opened) {
-          this.#stats.forgotten++;
-          return;
-        }
-        p.event = opened;
-      } catch (err) {
-        this.#deadLetter(p, record, 1, err);
-        return;
-      }
-    }
+    if (this.#opts.openPayload && !(await this.#open(p, record))) return;
     const stored = await this.#lookups.load(p.event.event_id);
     if (stored) {
       p.decision = stored.outputs;
@@ -375,6 +363,29 @@ export class WorkerRuntime {
           log.warn({ group, eventId: p.event.event_id, attempts: attempt, error: (err as Error)?.name }, 'event dead-lettered');
           this.#deadLetter(p, record, attempt, err);
           return;
+        }
+        this.#stats.retries++;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Opens a sealed payload; false when the record is done with (forgotten, or dead-lettered). */
+  async #open(p: Pending, record: FailedRecord): Promise<boolean> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, p.headers);
+        if (!opened) this.#stats.forgotten++;
+        else p.event = opened;
+        return opened !== undefined;
+      } catch (err) {
+        // A refused record (tampered, unknown key) fails again; a store that did not answer may not.
+        const delay = backoffMs(this.#policies.retry, attempt);
+        if (err instanceof EventValidationError || this.#stopping || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
+          log.warn({ group: this.#decl.group, eventId: p.event?.event_id, attempts: attempt, error: (err as Error)?.name }, 'payload not opened; event dead-lettered');
+          this.#deadLetter(p, record, attempt, err);
+          return false;
         }
         this.#stats.retries++;
         await sleep(delay);

@@ -1,6 +1,6 @@
 // Invariant 8 at the bottom of the stack: with encryption on, no canary PHI (names, MRNs) in
-// Kafka's own files. Canary patients go through the gateway (a simulated hospital over MLLP, and
-// JSON over HTTP) into a broker of the test's own; the broker is stopped (everything flushed) and
+// Kafka's own files. Canary patients go through the gateway (a simulated hospital over MLLP, FHIR
+// resources and JSON over HTTP) into a broker of the test's own; the broker is stopped (everything flushed) and
 // every file under its folder is searched. The same run with encryption off is the control: it
 // must find them, or the search proves nothing.
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { registerFhirRoutes } from '../../src/gateway/fhir/routes.ts';
 import { createHl7Intake } from '../../src/gateway/hl7-intake.ts';
 import { buildIntake } from '../../src/gateway/http-intake.ts';
 import { MllpServer } from '../../src/gateway/mllp/server.ts';
@@ -21,6 +22,7 @@ import { createPseudonymizer } from '../../src/phi/pseudonym.ts';
 import { runSimulation } from '../../src/simulator/run.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { provision } from '../../src/topology/provision.ts';
+import { patient, potassium } from '../gateway/fhir/fixtures.ts';
 import { CANARY, event } from '../support/canary.ts';
 import { isolatedTopology, uniqueSuffix } from '../support/kafka.ts';
 
@@ -71,6 +73,7 @@ describe("canary PHI in the broker's own files", () => {
     const mllp = new MllpServer({ handler: createHl7Intake({ producer, db, mapper: keys }).handler });
     const port = await mllp.listen();
     const http = buildIntake({ producer, topology });
+    registerFhirRoutes(http, { producer, topology, mapOptions: keys });
     try {
       const run = await runSimulation({ host: '127.0.0.1', port, rate: Number.POSITIVE_INFINITY, durationMs: Number.POSITIVE_INFINITY, maxMessages: 150, seed: 7731, canary: true, connections: 2 });
       const posted = await http.inject({
@@ -79,6 +82,10 @@ describe("canary PHI in the broker's own files", () => {
         payload: [1, 2, 3].map((n) => event({ event_id: `canary-${suffix}-${n}`, patient_id: keys.patientKey({ value: CANARY.mrn }), encounter_id: `enc-${suffix}` })),
       });
       assert.equal(posted.statusCode, 202);
+      for (const resource of [patient(), potassium()]) {
+        const fhir = await http.inject({ method: 'POST', url: `/fhir/${resource.resourceType}`, payload: resource });
+        assert.equal(fhir.statusCode, 202, fhir.body);
+      }
       return { topology: suffix, accepted: run.acks.AA };
     } finally {
       await http.close();
