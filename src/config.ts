@@ -163,6 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     observe: {
       lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
     },
-    encryption: { enabled: flag(env.VIGIL_ENCRYPTION ?? file.encryption?.enabled ?? true, 'encryption.enabled') },
+    encryption: { enabled: flag(env.VIGIL_ENCRYPTION ?? file.encryption?.enabled ?? true, env.VIGIL_ENCRYPTION ? 'VIGIL_ENCRYPTION' : 'encryption.enabled') },
   };
 }
