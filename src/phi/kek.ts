@@ -43,11 +43,23 @@ export function wrapWith(kek: Buffer, kekId: string, dataKey: Buffer, context: s
   return Buffer.concat([iv, cipher.getAuthTag(), ct]);
 }
 
+/** The KEK of that id does not open the wrapped key: a replaced key file, or a row moved to another patient. */
+export class KeyUnwrapError extends Error {
+  constructor(kekId: string) {
+    super(`a data key did not unwrap with key-encryption key ${kekId}`);
+    this.name = 'KeyUnwrapError';
+  }
+}
+
 export function unwrapWith(kek: Buffer, kekId: string, wrapped: Buffer, context: string): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV_BYTES));
-  decipher.setAAD(aad(kekId, context));
-  decipher.setAuthTag(wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', kek, wrapped.subarray(0, IV_BYTES));
+    decipher.setAAD(aad(kekId, context));
+    decipher.setAuthTag(wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(wrapped.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new KeyUnwrapError(kekId);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { HEADER, decodeEvent, encodeEvent } from '../../src/event/codec.ts';
 import { type ClinicalEvent, EventValidationError, validateEvent } from '../../src/event/envelope.ts';
 import { forgetPatient } from '../../src/phi/forget.ts';
-import { LocalKeyring } from '../../src/phi/kek.ts';
+import { KeyUnwrapError, LocalKeyring } from '../../src/phi/kek.ts';
 import { PatientKeys, rewrapDataKeys } from '../../src/phi/patient-keys.ts';
 import { ENC_ALG, PayloadCrypto } from '../../src/phi/payload-crypto.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
@@ -120,6 +120,13 @@ describe('payload encryption', () => {
     ct[0] = (ct[0] as number) ^ 1;
     v.payload.ciphertext = ct.toString('base64');
     await assert.rejects(open(Buffer.from(JSON.stringify(v)), headers), (err) => /payload must authenticate/.test(refusal(err)));
+  });
+
+  it('binds a wrapped data key to its patient: a key row moved to another patient does not unwrap', async () => {
+    const ring = new LocalKeyring(join(dir, 'kek'));
+    const wrapped = await ring.wrap(Buffer.alloc(32, 1), 'pt-owner');
+    assert.deepEqual(await ring.unwrap(wrapped, 'pt-owner'), Buffer.alloc(32, 1));
+    await assert.rejects(ring.unwrap(wrapped, 'pt-thief'), KeyUnwrapError);
   });
 
   it('keeps old records readable across a KEK rotation, which re-wraps the data keys', async () => {
