@@ -52,6 +52,11 @@ export interface VigilConfig {
     /** Time between consumer-lag samples (the monitor keeps a window of 12). */
     lagIntervalMs: number;
   };
+  /** PHI encryption of event payloads in Kafka (README: PHI encryption and forgetting a patient). */
+  encryption: {
+    /** The gateway seals payloads; workers open sealed records whatever this says. */
+    enabled: boolean;
+  };
 }
 
 interface ConfigFile {
@@ -73,6 +78,7 @@ interface ConfigFile {
     ratePerSecond?: number;
   };
   observe?: { lagIntervalMs?: number };
+  encryption?: { enabled?: boolean };
 }
 
 export class ConfigError extends Error {
@@ -154,6 +160,12 @@ function llmSettings(env: NodeJS.ProcessEnv, file: ConfigFile['llm'] = {}): LlmS
   };
 }
 
+function flag(value: unknown, where: string): boolean {
+  if (value === true || value === 'on' || value === 'true' || value === '1') return true;
+  if (value === false || value === 'off' || value === 'false' || value === '0') return false;
+  throw new ConfigError(`${where}: must be true or false (on or off)`);
+}
+
 function readConfigFile(path: string): ConfigFile {
   let text: string;
   try {
@@ -225,5 +237,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     observe: {
       lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
     },
+    encryption: { enabled: flag(env.VIGIL_ENCRYPTION ?? file.encryption?.enabled ?? true, env.VIGIL_ENCRYPTION ? 'VIGIL_ENCRYPTION' : 'encryption.enabled') },
   };
 }

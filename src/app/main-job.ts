@@ -15,6 +15,7 @@ import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { LagMonitor } from '../observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
+import { payloadCrypto } from '../phi/encryption.ts';
 import { logger } from '../phi/log.ts';
 import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
@@ -71,6 +72,9 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const db = await openStore(config);
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
+    // Workers open sealed payloads even with encryption off: records sealed earlier stay readable.
+    const phi = payloadCrypto(config, db);
+    say(`PHI encryption: ${config.encryption.enabled ? 'on (payloads sealed per patient)' : 'off'}`);
 
     // The LLM phrases interpretations when an endpoint is configured; answers are kept in the store.
     const llm = llmConfigured(config.llm) ? createLlmClient(config.llm, { cache: storeLlmCache(db) }) : undefined;
@@ -99,6 +103,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
           onDecided: observeDecision,
+          openPayload: (event, headers) => phi.open(event, headers),
         }),
     );
     for (const w of workers) {
@@ -118,6 +123,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       clientId: `${config.kafka.clientId}-gateway`,
       topology: config.topology,
       ackTimeoutMs: config.kafka.ackTimeoutMs,
+      seal: config.encryption.enabled ? (event) => phi.seal(event) : undefined,
     });
     stops.push(() => producer.close());
 

@@ -6,8 +6,11 @@ import { startMainJob } from '../app/main-job.ts';
 import { ensureCluster, localBrokerOptions, requireCluster } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
+import { payloadCrypto } from '../phi/encryption.ts';
+import { StoreInUseError, openStore } from '../store/open.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
+import { FORGET_HELP, KEYS_HELP, forgetCommand, keysCommand } from './keys.ts';
 import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
@@ -35,19 +38,23 @@ Commands:
   groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
   rules [--out FILE]        print the Prometheus alert rules generated from the topology
   token create|list|revoke  API tokens (roles ingest, viewer, investigator, admin)
+  keys rotate               new key-encryption key; re-wrap the stored patient data keys
+  forget-patient <id>       crypto-shred a patient: destroy their data keys, delete their rows
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
 Configuration: vigil.config.json in the project (or $VIGIL_CONFIG); environment variables
 KAFKA_BROKERS (use that cluster, start nothing), DATABASE_URL (Postgres instead of the embedded
 store), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT, VIGIL_MLLP_HOST, VIGIL_MLLP_PORT, VIGIL_TIME_ZONE,
-VIGIL_SIMULATE_RATE, VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
+VIGIL_SIMULATE_RATE, VIGIL_ENCRYPTION (on|off), VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
 See README.md.
 `;
 
 const HELP: Record<string, string> = {
   lag: LAG_HELP,
   groups: GROUPS_HELP,
+  keys: KEYS_HELP,
+  'forget-patient': FORGET_HELP,
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
@@ -91,6 +98,8 @@ reports partition-count mismatches without changing them (exit code 2). Idempote
 Reads events (one JSON object, a JSON array, or NDJSON) from the file or stdin, validates all of
 them, and sends them to their topics when all are valid. Invalid input is reported by line or item
 with the field and rule; then nothing is sent and the exit code is 1.
+With encryption on (the default) payloads are sealed like the gateway's, which opens the store:
+stop the main job first unless DATABASE_URL is set.
 `,
   replay: `Usage: ./vigil replay --group G --to earliest|<ISO 8601 time>|<offset> [--topic T] [--partition N] [--dry-run]
 
@@ -205,6 +214,11 @@ async function provisionCommand(config: VigilConfig): Promise<number> {
   return results.some((r) => r.action === 'partitions-differ') ? 2 : 0;
 }
 
+function explainSealing(err: unknown): never {
+  if (!(err instanceof StoreInUseError)) throw err;
+  throw new Error(`${err.message}. With encryption on, produce seals payloads with keys kept in the store; or POST the events to the running gateway's HTTP intake`);
+}
+
 async function produceCommand(config: VigilConfig, file: string | undefined): Promise<number> {
   const { events, errors } = parseEvents(await readInput(file), config.topology);
   if (errors.length > 0) {
@@ -213,20 +227,25 @@ async function produceCommand(config: VigilConfig, file: string | undefined): Pr
     return 1;
   }
   const cluster = await ensureCluster(config, (l) => process.stderr.write(`${l}\n`));
+  // Sealing needs the patients' data keys, which live in the store.
+  const db = config.encryption.enabled ? await openStore(config).catch(explainSealing) : undefined;
+  const phi = db && payloadCrypto(config, db);
   const producer = new EventProducer({
     bootstrap: cluster.bootstrap,
     clientId: `${config.kafka.clientId}-cli`,
     topology: config.topology,
     ackTimeoutMs: config.kafka.ackTimeoutMs,
+    seal: phi && ((event) => phi.seal(event)),
   });
   try {
     const records = await sendInBatches(producer, events, (sent, total) => {
       if (total > 500) process.stderr.write(`sent ${sent}/${total} events\n`);
     });
-    say(`sent ${events.length} events as ${records} records`);
+    say(`sent ${events.length} events as ${records} records${phi ? ' (payloads sealed)' : ''}`);
     return 0;
   } finally {
     await producer.close();
+    await db?.close();
   }
 }
 
@@ -261,6 +280,8 @@ const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line:
   simulate: simulateCommand,
   rules: rulesCommand,
   token: tokenCommand,
+  keys: keysCommand,
+  'forget-patient': forgetCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

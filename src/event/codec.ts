@@ -18,6 +18,9 @@ export const HEADER = {
   receivedTime: 'ce_receivedtime',
   traceparent: 'ce_traceparent',
   contentType: 'content-type',
+  /** Payload encryption (src/phi/payload-crypto.ts): the data key id and the algorithm. */
+  encKey: 'vigil_enc_key',
+  encAlg: 'vigil_enc_alg',
 } as const;
 
 export interface EventMetadata {

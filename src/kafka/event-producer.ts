@@ -1,6 +1,6 @@
 // Writes clinical events to Kafka: routed and keyed per the topology, idempotent with acks=all.
 import { Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka';
-import { type EventMetadata, encodeEvent } from '../event/codec.ts';
+import { type EventMetadata, type Headers, encodeEvent } from '../event/codec.ts';
 import type { ClinicalEvent } from '../event/envelope.ts';
 import { routeEvent } from '../topology/route.ts';
 import type { Topology } from '../topology/topology.ts';
@@ -18,15 +18,19 @@ export interface EventProducerOptions {
   topology: Topology;
   /** A send not acknowledged within this time fails (the idempotent client itself retries for long). */
   ackTimeoutMs: number;
+  /** Seals each event's payload before it is written (PHI encryption); absent: written as it is. */
+  seal?: (event: ClinicalEvent) => Promise<{ event: ClinicalEvent; headers: Headers }>;
 }
 
 export class EventProducer {
   readonly #producer: Producer<Buffer, Buffer, string, string>;
   readonly #topology: Topology;
   readonly #ackTimeoutMs: number;
+  readonly #seal: EventProducerOptions['seal'];
 
   constructor(opts: EventProducerOptions) {
     this.#topology = opts.topology;
+    this.#seal = opts.seal;
     this.#ackTimeoutMs = opts.ackTimeoutMs;
     this.#producer = new Producer<Buffer, Buffer, string, string>({
       clientId: opts.clientId,
@@ -44,9 +48,13 @@ export class EventProducer {
    * acknowledged every one. Events are routed before anything is sent: a routing error sends nothing.
    */
   async send(events: ClinicalEvent[], meta: Omit<EventMetadata, 'schemaVersion'>): Promise<number> {
-    const messages = events.flatMap((event) => {
-      const { value, headers } = encodeEvent(event, meta);
-      return routeEvent(this.#topology, event).map((route) => ({
+    const routes = events.map((event) => routeEvent(this.#topology, event));
+    const seal = this.#seal;
+    const sealed = seal ? await Promise.all(events.map((event) => seal(event))) : events.map((event) => ({ event, headers: {} }));
+    const messages = sealed.flatMap(({ event, headers: extra }, i) => {
+      const { value, headers: own } = encodeEvent(event, meta);
+      const headers = { ...own, ...extra };
+      return (routes[i] ?? []).map((route) => ({
         topic: route.topic,
         key: Buffer.from(route.key),
         value,

@@ -65,6 +65,7 @@ runtimeGauge('vigil_parked_keys', 'Keys parked by the hold-key dead-letter polic
 runtimeCounter('vigil_records_processed_total', 'Records processed (decisions taken or reused)', (s) => s.processed);
 runtimeCounter('vigil_retries_total', 'Processor attempts retried', (s) => s.retries);
 runtimeCounter('vigil_dead_lettered_total', 'Records sent to the dead-letter topic', (s) => s.deadLettered);
+runtimeCounter('vigil_forgotten_events_total', 'Records skipped because their patient was forgotten (data key destroyed)', (s) => s.forgotten);
 
 // From milliseconds to a day: an event's own time can be hours before it reaches vigil.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14_400, 86_400];

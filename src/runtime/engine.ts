@@ -16,7 +16,7 @@ import {
   stringSerializer,
 } from '@platformatic/kafka';
 import { HEADER, decodeEvent } from '../event/codec.ts';
-import type { ClinicalEvent } from '../event/envelope.ts';
+import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { logger } from '../phi/log.ts';
 import type { Database } from '../store/db.ts';
 import { type StoredDecision, findDecisions, markDelivered, recordDecisions } from '../store/effects.ts';
@@ -38,6 +38,12 @@ export interface RuntimeOptions {
   instanceId: string;
   deadLetterTopic: string;
   db: Database;
+  /**
+   * Opens an encrypted payload before the processor sees the event (PHI encryption): returns the
+   * event to process, or undefined when it can never be read (its patient was forgotten), which is
+   * counted and committed past. A throw dead-letters the record (original bytes kept).
+   */
+  openPayload?(event: ClinicalEvent, headers: Record<string, string>): Promise<ClinicalEvent | undefined>;
   /** Called when a processor has decided on a record (not for reused decisions): for metrics. */
   onDecided?(sample: DecisionSample): void;
 }
@@ -65,6 +71,8 @@ export interface RuntimeStats {
   deadLettered: number;
   /** Decisions taken from the store instead of calling the processor (replays). */
   reused: number;
+  /** Records skipped because their patient was forgotten (data key destroyed). */
+  forgotten: number;
   transactions: number;
 }
 
@@ -163,7 +171,7 @@ export class WorkerRuntime {
   #timer: NodeJS.Timeout | undefined;
   #parkedTimer: NodeJS.Timeout | undefined;
   #failure: ((err: Error) => void) | undefined;
-  #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, transactions: 0 };
+  #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, forgotten: 0, transactions: 0 };
   /**
    * Event ids this worker has taken (in flight or committed, recent ones): a second record with
    * the same id (a discharge read from two topics, an event written twice) has no effects.
@@ -330,6 +338,7 @@ export class WorkerRuntime {
       this.#deadLetter(p, record, 1, p.decodeError);
       return;
     }
+    if (this.#opts.openPayload && !(await this.#open(p, record))) return;
     const stored = await this.#lookups.load(p.event.event_id);
     if (stored) {
       p.decision = stored.outputs;
@@ -354,6 +363,29 @@ export class WorkerRuntime {
           log.warn({ group, eventId: p.event.event_id, attempts: attempt, error: (err as Error)?.name }, 'event dead-lettered');
           this.#deadLetter(p, record, attempt, err);
           return;
+        }
+        this.#stats.retries++;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Opens a sealed payload; false when the record is done with (forgotten, or dead-lettered). */
+  async #open(p: Pending, record: FailedRecord): Promise<boolean> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, p.headers);
+        if (!opened) this.#stats.forgotten++;
+        else p.event = opened;
+        return opened !== undefined;
+      } catch (err) {
+        // A refused record (tampered, unknown key) fails again; a store that did not answer may not.
+        const delay = backoffMs(this.#policies.retry, attempt);
+        if (err instanceof EventValidationError || this.#stopping || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
+          log.warn({ group: this.#decl.group, eventId: p.event?.event_id, attempts: attempt, error: (err as Error)?.name }, 'payload not opened; event dead-lettered');
+          this.#deadLetter(p, record, attempt, err);
+          return false;
         }
         this.#stats.retries++;
         await sleep(delay);

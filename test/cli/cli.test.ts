@@ -143,6 +143,10 @@ describe('vigil CLI with the test broker', () => {
     assert.match(output, /HL7 message accepted/);
     assert.equal(containsCanary(output + sim.stdout + sim.stderr), undefined, 'no PHI in logs or console output');
     const records = await readRecords(['hl7-adt-events'], 100_000, 3_000);
-    assert.ok(records.some((r) => r.headers.ce_id === id));
+    const mine = records.find((r) => r.headers.ce_id === id);
+    assert.ok(mine);
+    // Encryption is on by default: the payload is sealed, no canary value in the record.
+    assert.equal(mine.headers.vigil_enc_alg, 'AES-256-GCM');
+    assert.equal(containsCanary(mine.value.toString()), undefined);
   });
 });

@@ -61,7 +61,7 @@ describe('dashboard API against a real broker and store', () => {
     }
     lagMonitor = new LagMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology });
     dlqMonitor = new DlqMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, db });
-    const stats = { group: 'patient-timeline', inFlight: 0, buffered: 0, paused: false, parkedKeys: 0, processed: 42, retries: 0, deadLettered: 2, reused: 0, transactions: 3 };
+    const stats = { group: 'patient-timeline', inFlight: 0, buffered: 0, paused: false, parkedKeys: 0, processed: 42, retries: 0, deadLettered: 2, reused: 0, transactions: 3, forgotten: 0 };
     app = Fastify();
     registerDashboard(app, mainJobDashboardDeps({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, db, lagMonitor, dlqMonitor, workers: [{ stats: () => stats }] }));
     await app.ready();
