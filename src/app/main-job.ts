@@ -19,7 +19,7 @@ import { openStore } from '../store/open.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
-import { criticalValueWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
+import { criticalValueWorker, drugInteractionWorker, priorAuthorizationWorker, resultInterpretationWorker, riskAssessmentWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -62,6 +62,8 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       criticalValueWorker(config.topology, db),
       resultInterpretationWorker(config.topology, db),
       drugInteractionWorker(config.topology, db),
+      riskAssessmentWorker(config.topology, db),
+      priorAuthorizationWorker(config.topology, db),
     ];
     const workers = declarations.map(
       (decl) =>

@@ -145,6 +145,8 @@ export interface OrderPayload extends PatientEventPayload {
     priority?: string;
     orderedAt?: string;
     orderingProviderId?: string;
+    /** ORC-29 order type: I inpatient, O outpatient (e.g. imaging ordered for after discharge). */
+    orderType?: string;
     reasons: Coding[];
   };
   diagnoses: Diagnosis[];
@@ -153,7 +155,7 @@ export interface OrderPayload extends PatientEventPayload {
 
 /** medication_order: pharmacy orders (RDE^O11, FHIR MedicationRequest). */
 export interface MedicationOrderPayload extends PatientEventPayload {
-  order: OrderRef & { control: string; orderedAt?: string; orderingProviderId?: string };
+  order: OrderRef & { control: string; orderedAt?: string; orderingProviderId?: string; orderType?: string };
   /** RxNorm where the sender gives it; the sender's own code otherwise. */
   medication: Coding;
   dose?: { value?: number; units?: string };
