@@ -97,6 +97,8 @@ export interface AdtPayload extends PatientEventPayload {
   trigger: string;
   diagnoses: Diagnosis[];
   coverage: Coverage[];
+  /** OBX segments sent with the ADT message (vital signs on admission or transfer, height, weight). */
+  observations?: Observation[];
 }
 
 export interface ReferenceRange {

@@ -72,7 +72,7 @@ export function riskAssessmentProcessor(options: RiskAssessmentOptions = {}): Ri
       );
     } else {
       // The event's own observations (if its sender charted vitals with it) count with the timeline's.
-      const own = ((payload as { observations?: SourcedObservation[] }).observations ?? []).map((o) => ({ ...o, eventId: event.event_id }));
+      const own = (payload.observations ?? []).map((o): SourcedObservation => ({ ...o, observedAt: o.observedAt ?? event.event_timestamp, eventId: event.event_id }));
       const observations: SourcedObservation[] = [...own, ...history.observations];
       scores.push(scoreNews2(readNews2(observations, event.event_timestamp, news2), spo2Scale(codes, news2), news2));
       scores.push(charlsonScore(codes, charlson));
