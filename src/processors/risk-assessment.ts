@@ -1,5 +1,6 @@
 // ai-risk-assessment (hl7-adt-events): on admission and transfer, NEWS2 from the newest charted
-// vital signs and the Charlson index from the diagnoses on file; on discharge, the LACE index.
+// vital signs and the Charlson index from the diagnoses on file; on discharge from a hospital stay,
+// the LACE index.
 // Pure: (event, history) -> one assessment record, on the output topic and in the store. Records
 // hold patient values: never log them.
 import { createHash } from 'node:crypto';
@@ -54,6 +55,9 @@ export function riskAssessmentProcessor(options: RiskAssessmentOptions = {}): Ri
     const scores: RiskScore[] = [];
     if (type === 'discharge') {
       const current = history.encounters?.find((e) => e.encounterId === event.encounter_id);
+      // LACE is derived for hospital stays: an ED visit or clinic encounter that ends gets none.
+      const cls = payload.encounter?.class ?? current?.class;
+      if (cls !== undefined && cls !== 'inpatient') return {};
       const admitTime = payload.encounter?.admitTime ?? current?.admitTime;
       const admissionType = payload.encounter?.admissionType ?? current?.admissionType;
       scores.push(

@@ -97,7 +97,7 @@ export class Hospital {
   readonly #queue = new EventQueue<Event>();
   readonly #arrivals: Random;
   readonly #r: Random;
-  /** Vitals charted on admission and transfer: a stream of their own, so the rest of a seeded run stays as it was. */
+  /** Vitals charted on arrival (triage, admission, transfer): a stream of their own, so the rest of a seeded run stays as it was. */
   readonly #arrivalVitals: Random;
   readonly #writer: MessageWriter;
   readonly #tag: string;
@@ -294,7 +294,8 @@ export class Hospital {
     enc.vitals.infection = infection;
     enc.lab.diabeticCrisis = admitFor?.dx.code === 'E11.10';
     enc.vitals.acuity = admitFor ? r.uniform(0.2, 0.55) + (admitFor.icu > 0.2 ? 0.2 : 0) : r.uniform(0, 0.3);
-    this.#emit(at, enc, this.#writer.adt('A04', enc, at));
+    // Triage vitals are charted as the patient is registered.
+    this.#emit(at, enc, this.#writer.adt('A04', enc, at, this.#arrivalSigns(enc)));
     this.#schedule(at + r.uniform(5, 20) * MINUTE, { kind: 'vitals', enc });
     const labs = admitFor ? 1 : edReason!.labs;
     if (r.chance(labs)) {

@@ -199,7 +199,7 @@ export class MessageWriter {
     });
   }
 
-  /** `vitals`: signs charted on arrival, sent as OBX segments (after PV1 in ADT_A01 and ADT_A02). */
+  /** `vitals`: signs charted on arrival, sent as OBX segments (after PV1 in the ADT_A01 and ADT_A02 structures). */
   adt(trigger: AdtTrigger, e: Encounter, at: number, vitals: readonly VitalSign[] = []): BuiltMessage {
     const body = [segment('EVN', { 1: trigger, 2: this.#ts(at), 6: this.#ts(at) }), this.#pid(e.patient, e), this.#pv1(e), ...this.#vitalObxs(vitals, at)];
     // A02 carries no diagnoses or insurance in its v2.5.1 structure; the others do.

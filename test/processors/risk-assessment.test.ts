@@ -128,6 +128,11 @@ describe('ai-risk-assessment on discharge', () => {
     assert.equal(a.scores[0]?.band, 'low');
   });
 
+  it('gives no LACE when an ED visit or other non-inpatient encounter ends', () => {
+    assert.deepEqual(assess(adt('discharge', { encounter: { class: 'emergency', dischargeTime: AT } }), history()), {});
+    assert.deepEqual(assess(adt('discharge'), history({ encounters: [{ ...now, class: 'outpatient' }] })), {});
+  });
+
   it('names the length of stay as missing when no admission time is known', () => {
     const a = only(assess(adt('discharge', { encounter: { admissionType: 'E' } }), history()));
     assert.deepEqual(a.scores[0]?.missing, ['length_of_stay']);
