@@ -22,4 +22,16 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  {
+    // The dashboard's browser script: plain JavaScript, no type information, browser globals.
+    files: ['src/web/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['src/web/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', Node: 'readonly', setTimeout: 'readonly', encodeURIComponent: 'readonly' },
+    },
+  },
 );

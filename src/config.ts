@@ -2,6 +2,7 @@
 // then environment variables. Everything works with no file and no variables set.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LLM_DEFAULTS, type LlmSettings } from './llm/settings.ts';
 import { type TopicOverride, type Topology, defaultTopology, withOverrides } from './topology/topology.ts';
 
 export interface VigilConfig {
@@ -39,7 +40,18 @@ export interface VigilConfig {
     rate: number;
     connections: number;
   };
+  /** ai-discharge-summary: how long a discharge waits for the patient timeline to hold its whole encounter. */
+  dischargeSummary: {
+    historyWaitMs: number;
+  };
   topology: Topology;
+  /** The LLM endpoint of the AI consumers that phrase text; baseUrl null: none, deterministic text. */
+  llm: LlmSettings;
+  /** Metrics and the lag monitor. */
+  observe: {
+    /** Time between consumer-lag samples (the monitor keeps a window of 12). */
+    lagIntervalMs: number;
+  };
 }
 
 interface ConfigFile {
@@ -48,7 +60,19 @@ interface ConfigFile {
   http?: { host?: string; port?: number };
   mllp?: { host?: string; port?: number; timeZone?: string };
   simulator?: { rate?: number; connections?: number };
+  dischargeSummary?: { historyWaitMs?: number };
   topics?: Record<string, TopicOverride>;
+  llm?: {
+    baseUrl?: string;
+    model?: string;
+    apiKey?: string;
+    baa?: boolean;
+    timeoutMs?: number;
+    maxRetries?: number;
+    concurrency?: number;
+    ratePerSecond?: number;
+  };
+  observe?: { lagIntervalMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -76,6 +100,58 @@ function int(value: unknown, where: string, min: number, max = Number.MAX_SAFE_I
     throw new ConfigError(`${where}: must be an integer from ${min} to ${max}`);
   }
   return n;
+}
+
+function positive(value: unknown, where: string, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > max) throw new ConfigError(`${where}: must be a number above 0 and at most ${max}`);
+  return n;
+}
+
+function bool(value: unknown, where: string): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`${where}: must be true or false`);
+}
+
+function text(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`${where}: must be a non-empty string`);
+  return value.trim();
+}
+
+/** The LLM endpoint: absent unless a base URL is set; then a model must be named too. */
+function llmSettings(env: NodeJS.ProcessEnv, file: ConfigFile['llm'] = {}): LlmSettings {
+  const rawUrl = env.VIGIL_LLM_BASE_URL ?? file.baseUrl;
+  let baseUrl: string | null = null;
+  if (rawUrl !== undefined && rawUrl !== '') {
+    const where = env.VIGIL_LLM_BASE_URL ? 'VIGIL_LLM_BASE_URL' : 'llm.baseUrl';
+    let url: URL;
+    try {
+      url = new URL(text(rawUrl, where));
+    } catch (err) {
+      throw err instanceof ConfigError ? err : new ConfigError(`${where}: must be an http or https URL`);
+    }
+    // A key or password in the URL would end up wherever the URL is printed.
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+      throw new ConfigError(`${where}: must be an http or https URL without credentials`);
+    }
+    baseUrl = url.href.replace(/\/$/, '');
+  }
+  const rawModel = env.VIGIL_LLM_MODEL ?? file.model;
+  if (baseUrl !== null && (rawModel === undefined || rawModel === '')) {
+    throw new ConfigError('llm.model (VIGIL_LLM_MODEL): must be set when an LLM base URL is');
+  }
+  const rawKey = env.VIGIL_LLM_API_KEY ?? file.apiKey;
+  return {
+    baseUrl,
+    model: rawModel === undefined || rawModel === '' ? '' : text(rawModel, env.VIGIL_LLM_MODEL ? 'VIGIL_LLM_MODEL' : 'llm.model'),
+    apiKey: rawKey === undefined || rawKey === '' ? null : text(rawKey, env.VIGIL_LLM_API_KEY ? 'VIGIL_LLM_API_KEY' : 'llm.apiKey'),
+    baa: bool(env.VIGIL_LLM_BAA ?? file.baa ?? LLM_DEFAULTS.baa, env.VIGIL_LLM_BAA ? 'VIGIL_LLM_BAA' : 'llm.baa'),
+    timeoutMs: int(env.VIGIL_LLM_TIMEOUT_MS ?? file.timeoutMs ?? LLM_DEFAULTS.timeoutMs, 'llm.timeoutMs', 100, 600_000),
+    maxRetries: int(env.VIGIL_LLM_RETRIES ?? file.maxRetries ?? LLM_DEFAULTS.maxRetries, 'llm.maxRetries', 0, 10),
+    concurrency: int(env.VIGIL_LLM_CONCURRENCY ?? file.concurrency ?? LLM_DEFAULTS.concurrency, 'llm.concurrency', 1, 1_000),
+    ratePerSecond: positive(env.VIGIL_LLM_RATE ?? file.ratePerSecond ?? LLM_DEFAULTS.ratePerSecond, 'llm.ratePerSecond', 10_000),
+  };
 }
 
 function readConfigFile(path: string): ConfigFile {
@@ -141,6 +217,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       rate: int(env.VIGIL_SIMULATE_RATE ?? file.simulator?.rate ?? 5, 'simulator.rate', 0, 100_000),
       connections: int(file.simulator?.connections ?? 4, 'simulator.connections', 1, 256),
     },
+    dischargeSummary: {
+      historyWaitMs: int(env.VIGIL_DISCHARGE_WAIT_MS ?? file.dischargeSummary?.historyWaitMs ?? 60_000, 'dischargeSummary.historyWaitMs', 0),
+    },
     topology,
+    llm: llmSettings(env, file.llm),
+    observe: {
+      lagIntervalMs: int(env.VIGIL_LAG_INTERVAL_MS ?? file.observe?.lagIntervalMs ?? 5_000, 'observe.lagIntervalMs', 100, 3_600_000),
+    },
   };
 }

@@ -12,20 +12,33 @@ import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
+import { createLlmClient, llmConfigured } from '../llm/client.ts';
+import { LagMonitor } from '../observe/lag.ts';
+import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
 import { logger } from '../phi/log.ts';
+import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
 import { runSimulation } from '../simulator/run.ts';
+import { storeLlmCache } from '../store/llm-cache.ts';
 import { openStore } from '../store/open.ts';
+import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
 import { deadLetterTopic } from '../topology/topology.ts';
-import { criticalValueWorker, drugInteractionWorker, priorAuthorizationWorker, resultInterpretationWorker, riskAssessmentWorker, timelineWorker } from './workers.ts';
+import { registerDashboard } from '../web/dashboard.ts';
+import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
+import { GroupProgress } from '../kafka/group-progress.ts';
+import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
+import { careGapWorker } from './care-gap-worker.ts';
+import { CareGapSweeper } from './care-gap-sweeper.ts';
+import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, priorAuthorizationWorker, resultInterpretationWorker, riskAssessmentWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
 export interface RunningJob {
   intakeUrl: string;
   fhirUrl: string;
+  dashboardUrl: string;
   mllpAddress: string;
   bootstrap: string[];
   stop(): Promise<void>;
@@ -56,12 +69,22 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     stops.push(() => db.close());
     say(`store: ${process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : join(config.home, 'store')}`);
 
+    // The LLM phrases interpretations when an endpoint is configured; answers are kept in the store.
+    const llm = llmConfigured(config.llm) ? createLlmClient(config.llm, { cache: storeLlmCache(db) }) : undefined;
+    // The host only: a URL's path or query may carry more than it should.
+    say(llm ? `LLM: ${new URL(config.llm.baseUrl as string).host} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
+
+    // The discharge summary watches the timeline's progress on the encounter's partitions.
+    const progress = new GroupProgress({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId });
+    stops.push(() => progress.close());
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
       timelineWorker(config.topology),
       criticalValueWorker(config.topology, db),
-      resultInterpretationWorker(config.topology, db),
+      resultInterpretationWorker(config.topology, db, llm ? llmInterpretationNarrator(llm) : undefined),
       drugInteractionWorker(config.topology, db),
+      dischargeSummaryWorker(config.topology, db, progress, { ...config.dischargeSummary, narrator: llm ? llmDischargeNarrator(llm) : undefined }),
+      careGapWorker(config.topology, db),
       riskAssessmentWorker(config.topology, db),
       priorAuthorizationWorker(config.topology, db),
     ];
@@ -74,6 +97,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
           instanceId: hostname(),
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
+          onDecided: observeDecision,
         }),
     );
     for (const w of workers) {
@@ -81,6 +105,12 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       stops.push(() => w.stop());
     }
     say(`workers: ${declarations.map((d) => d.group).join(', ')}`);
+    const untrack = trackWorkers(() => workers.map((w) => w.stats()));
+    stops.push(async () => untrack());
+    // Lag from the broker, for every group of the topology (also those with no worker here).
+    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
+    lag.start();
+    stops.push(() => lag.stop());
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,
@@ -90,9 +120,19 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     });
     stops.push(() => producer.close());
 
+    // Care gaps that fall due by time alone: a tick into the patient's partition (see care-gap-sweeper.ts).
+    const sweeper = new CareGapSweeper({ db, producer });
+    sweeper.start();
+    stops.push(() => sweeper.stop());
+
     const keys = createPseudonymizer(loadPseudonymKey(join(config.home, 'keys', 'pseudonym.key')));
     const intake = buildIntake({ producer, topology: config.topology });
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
+    registerMetrics(intake);
+    const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
+    dlqMonitor.start();
+    stops.push(async () => dlqMonitor.stop());
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 
@@ -123,10 +163,11 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       say(`simulator: a hospital at ${config.simulator.rate} HL7 messages/s over ${config.simulator.connections} MLLP connections`);
     }
 
+    const dashboardUrl = `${address}/`;
     const intakeUrl = `${address}/events`;
     const mllpAddress = `${config.mllp.host}:${mllpPort}`;
     log.info({ bootstrap: cluster.bootstrap, intake: intakeUrl, mllp: mllpAddress }, 'main job started');
-    return { intakeUrl, fhirUrl: `${address}/fhir`, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
+    return { intakeUrl, fhirUrl: `${address}/fhir`, dashboardUrl, mllpAddress, bootstrap: cluster.bootstrap, stop: async () => {
       await stopAll();
       log.info({}, 'main job stopped');
     } };

@@ -4,10 +4,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
 import type { PatientHistory } from '../processors/history.ts';
 import { CRITICAL_VALUE_GROUP, criticalValueProcessor } from '../processors/critical-value-alert.ts';
+import { DISCHARGE_SUMMARY_GROUP, type DischargeNarrator, dischargeSummaryProcessor, narratedDischargeSummaryProcessor } from '../processors/discharge-summary.ts';
+import type { GroupProgress } from '../kafka/group-progress.ts';
+import { loadEncounterRecord } from '../store/encounter-record.ts';
+import { encounterCaughtUp } from './encounter-caught-up.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
 import { PRIOR_AUTHORIZATION_GROUP, priorAuthorizationProcessor } from '../processors/prior-authorization.ts';
-import { RESULT_INTERPRETATION_GROUP, resultInterpretationProcessor } from '../processors/result-interpretation.ts';
+import {
+  type InterpretationNarrator,
+  RESULT_INTERPRETATION_GROUP,
+  narratedResultInterpretationProcessor,
+  resultInterpretationProcessor,
+} from '../processors/result-interpretation.ts';
 import { RISK_ASSESSMENT_GROUP, riskAssessmentProcessor } from '../processors/risk-assessment.ts';
 import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
 import type { Sql } from '../store/db.ts';
@@ -39,6 +48,8 @@ const HISTORY_WAIT_MS = 15_000;
  * and, for a result, the order it answers (by placer number). Resolves false after the bounded wait.
  */
 export async function timelineCaughtUp(db: Sql, event: ClinicalEvent, maxWaitMs = HISTORY_WAIT_MS): Promise<boolean> {
+  // The care-gap sweeper's tick is no clinical fact: the timeline never holds it.
+  if (event.event_type === 'care_gap_due') return true;
   const placer = event.event_type === 'lab_result' ? (event.payload.order as { placerNumber?: string } | undefined)?.placerNumber : undefined;
   const deadline = Date.now() + maxWaitMs;
   for (;;) {
@@ -63,15 +74,15 @@ export function aiWorker(
   group: string,
   topology: Topology,
   db: Sql,
-  processor: (event: ClinicalEvent, history: PatientHistory) => Decision,
+  processor: (event: ClinicalEvent, history: PatientHistory, signal: AbortSignal) => Decision | Promise<Decision>,
   toRow: (write: JsonObject, event: ClinicalEvent) => AiOutputRow | undefined,
 ): WorkerDeclaration {
   return {
     group,
     topics: topicsOf(topology, group),
-    processor: async (event) => {
+    processor: async (event, ctx) => {
       const complete = await timelineCaughtUp(db, event);
-      const decision = processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group }));
+      const decision = await processor(event, await loadHistory(db, event.patient_id, event.event_timestamp, { processor: group }), ctx.signal);
       if (complete) return decision;
       return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
     },
@@ -93,9 +104,37 @@ export function criticalValueWorker(topology: Topology, db: Sql): WorkerDeclarat
   return aiWorker(CRITICAL_VALUE_GROUP, topology, db, criticalValueProcessor({ topic: outputTopicOf(topology, CRITICAL_VALUE_GROUP) }), (w) => w as unknown as AiOutputRow);
 }
 
-export function resultInterpretationWorker(topology: Topology, db: Sql): WorkerDeclaration {
+/** With a narrator (an LLM endpoint is configured) the texts are the LLM's; without, deterministic. */
+export function resultInterpretationWorker(topology: Topology, db: Sql, narrator?: InterpretationNarrator): WorkerDeclaration {
+  const topic = outputTopicOf(topology, RESULT_INTERPRETATION_GROUP);
+  const processor = narrator ? narratedResultInterpretationProcessor({ topic, narrator }) : resultInterpretationProcessor({ topic });
   // Its writes are already output rows (one interpretation per event with something to say).
-  return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, resultInterpretationProcessor({ topic: outputTopicOf(topology, RESULT_INTERPRETATION_GROUP) }), (w) => w as unknown as AiOutputRow);
+  return aiWorker(RESULT_INTERPRETATION_GROUP, topology, db, processor, (w) => w as unknown as AiOutputRow);
+}
+
+/**
+ * ai-discharge-summary: waits until the timeline holds the discharge's whole encounter (see
+ * encounter-caught-up.ts) or `historyWaitMs` passed (then the summary says `vigil_history: partial`
+ * in its headers and its meta.tag), reads the encounter from it and summarises it. With a narrator
+ * (an LLM endpoint is configured) the summary gets the LLM's narrative of the stay as well.
+ */
+export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: GroupProgress, opts: { historyWaitMs: number; narrator?: DischargeNarrator | undefined }): WorkerDeclaration {
+  const topic = outputTopicOf(topology, DISCHARGE_SUMMARY_GROUP);
+  const processor = opts.narrator ? narratedDischargeSummaryProcessor({ topic, narrator: opts.narrator }) : dischargeSummaryProcessor({ topic });
+  return {
+    group: DISCHARGE_SUMMARY_GROUP,
+    topics: topicsOf(topology, DISCHARGE_SUMMARY_GROUP),
+    processor: async (event, ctx) => {
+      if (event.event_type !== 'discharge' || event.encounter_id === null) return {};
+      const complete = await encounterCaughtUp(progress, db, topology, event, opts.historyWaitMs, ctx.signal);
+      const record = await loadEncounterRecord(db, event.patient_id, event.encounter_id, { processor: DISCHARGE_SUMMARY_GROUP, at: event.event_timestamp });
+      const decision = await processor(event, { ...record, complete }, ctx.signal);
+      if (complete) return decision;
+      return { ...decision, outputs: decision.outputs?.map((o) => ({ ...o, headers: { ...o.headers, vigil_history: 'partial' } })) };
+    },
+    // Its writes are already output rows (the summary).
+    store: (tx, event, writes) => recordAiOutputs(tx, DISCHARGE_SUMMARY_GROUP, event, writes as unknown as AiOutputRow[]),
+  };
 }
 
 export function riskAssessmentWorker(topology: Topology, db: Sql): WorkerDeclaration {

@@ -8,8 +8,11 @@ import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
+import { GROUPS_HELP, LAG_HELP, groupsCommand, lagCommand } from './lag.ts';
 import { parseEvents, readInput, sendInBatches } from './produce.ts';
 import { replayCommand } from './replay.ts';
+import { rulesCommand } from './rules.ts';
+import { tokenCommand } from './token.ts';
 import { simulateCommand } from './simulate.ts';
 import { table } from './table.ts';
 import { topologyCommand } from './topology.ts';
@@ -27,7 +30,11 @@ Commands:
   produce [file|-]          send events from a JSON or NDJSON file (or stdin) to Kafka
   simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
   replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
-  dlq list|replay|release   dead-letter entries: list (metadata only), re-deliver, release keys
+  dlq list|show|replay|...  dead-letter entries: list, show, replay, release, purge (see help dlq)
+  lag [--json] [--watch]    consumer lag per group, topic and partition (records and seconds)
+  groups [--json]           consumer groups: state, members, total lag, status (OK/WARN/STALL/STOP)
+  rules [--out FILE]        print the Prometheus alert rules generated from the topology
+  token create|list|revoke  API tokens (roles ingest, viewer, investigator, admin)
   test                      type check, lint and run every test (starts its own broker)
   help [command]            show help
 
@@ -39,6 +46,8 @@ See README.md.
 `;
 
 const HELP: Record<string, string> = {
+  lag: LAG_HELP,
+  groups: GROUPS_HELP,
   start: `Usage: ./vigil start
 
 Starts the local Kafka broker unless KAFKA_BROKERS or kafka.brokers is configured, provisions the
@@ -96,25 +105,51 @@ code 3 while the group has live members: stop its workers first.
 Re-processing is safe: decisions are stored per (group, event_id) and reused, so a replay yields
 the same outputs again without calling processors (or an AI) a second time.
 `,
-  dlq: `Usage: ./vigil dlq list [--group G] [--json]
-       ./vigil dlq replay <dlq-offset> | --group G --all
-       ./vigil dlq release --group G --key K
+  dlq: `Usage: ./vigil dlq list [--group G] [--all] [--json]
+       ./vigil dlq show <ref> [--json] [--payload --reason TEXT]
+       ./vigil dlq replay <ref> | --group G --all   [--reason TEXT]
+       ./vigil dlq release --group G --key K        [--reason TEXT]
+       ./vigil dlq purge <ref> | --group G          [--reason TEXT]
 
-list     the dead-letter entries, oldest first: DLQ offset, failure time, group, source topic,
-         partition and offset, event type, event id, error class, rule, attempts, and the entry it
-         is a failed replay of. Metadata only: never a key or a payload. --json prints
-         {"entries": [...]}.
+An entry's ref is its DLQ offset (<partition>:<offset> beyond partition 0). The DLQ topic is a
+log and never changes: what was done with an entry (replayed, released, purged: when, by whom)
+is kept in the store, and every action is written to the append-only audit log.
+list     the open entries, oldest first: ref, failure time, group, source topic, partition and
+         offset, event type, event id, error class, rule, attempts, and the entry it is a failed
+         replay of. --all lists every entry with its state. Metadata only: never a key or a
+         payload. --json prints {"entries": [...]}.
+show     one entry's metadata and state. --payload also prints the decoded payload (patient
+         data): it needs --reason, and the view is recorded in the audit log first.
 replay   re-delivers an entry to its source topic with its original key, value bytes and headers
-         (plus vigil_replay_of and vigil_replay_group). When its key is parked in its group
-         (hold-key), the key is released and the entries parked behind it follow, in order.
-         --group G --all does this for every failed entry of the group, oldest first (an entry
-         that was replayed and failed again counts once). Entries stay in the DLQ, and no mark
-         is kept yet: replaying one again re-delivers it again (stored decisions are reused).
-release  releases a parked key without re-delivering its failed entry; the entries parked
-         behind it are re-delivered, in order. Nothing is printed about the key.
-replay and release open the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only
-one process at a time can open: stop the main job or set DATABASE_URL). After releasing a key
-they wait 3 s, so that running workers notice before its records arrive.
+         (plus vigil_replay_of and vigil_replay_group), and marks it replayed. When its key is
+         parked in its group (hold-key), the key is released and the entries parked behind it
+         follow, in order. --group G --all does this for every open failed entry of the group,
+         oldest first (an entry that was replayed and failed again counts once).
+release  releases a parked key without re-delivering its failed entry (marked released); the
+         entries parked behind it are re-delivered, in order. Nothing is printed about the key.
+purge    marks an entry (or every open entry of a group) purged: nothing is re-delivered. A key
+         it parked stays parked until released.
+Every action opens the store (DATABASE_URL, else PGlite in $VIGIL_HOME/store, which only one
+process at a time can open: stop the main job, use its dashboard, or set DATABASE_URL); list
+falls back to every entry without states when the store is in use. After releasing a key,
+replay and release wait 3 s, so that running workers notice before its records arrive.
+`,
+  token: `Usage: ./vigil token create --name NAME --role ingest|viewer|investigator|admin
+       ./vigil token list [--json]
+       ./vigil token revoke NAME
+
+Bearer tokens for the app's HTTP server (Authorization: Bearer <token>). ingest may send events
+(POST /events, /fhir); viewer sees the dashboard's metadata; investigator also views payloads
+(audited), replays, purges and releases; admin may do everything, including reading the audit
+log. Tokens are kept hashed in $VIGIL_HOME/keys/api-tokens.json; create prints the token once.
+/health, /metrics and the dashboard page itself need no token.
+`,
+  rules: `Usage: ./vigil rules [--out FILE]
+
+Prints the Prometheus alert rules generated from the topology and the lag budgets beside it
+(src/topology/lag-budgets.ts): message lag, time lag per consumer group, stalled or stopped
+groups, open dead-letter entries. --out writes them to FILE (relative to the project directory)
+instead. ops/prometheus/vigil-rules.yml is this output; see docs/operations.md.
 `,
 };
 
@@ -200,6 +235,7 @@ async function startCommand(config: VigilConfig): Promise<number> {
   say(`HTTP intake: POST ${job.intakeUrl}`);
   say(`FHIR R4: POST ${job.fhirUrl}/<Resource> or a Bundle to ${job.fhirUrl}`);
   say(`HL7 v2 (MLLP): ${job.mllpAddress}`);
+  say(`dashboard: ${job.dashboardUrl}`);
   say('vigil is running; press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -218,7 +254,11 @@ async function startCommand(config: VigilConfig): Promise<number> {
 const OWN_ARGS: Record<string, (config: VigilConfig, args: string[], say: (line: string) => void) => Promise<number>> = {
   replay: replayCommand,
   dlq: dlqCommand,
+  lag: lagCommand,
+  groups: groupsCommand,
   simulate: simulateCommand,
+  rules: rulesCommand,
+  token: tokenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,9 +9,14 @@ export const EVENT_TYPES = [
   'lab_result',
   'order',
   'medication_order',
+  // Made by vigil itself, never by a sender: the care-gap due sweeper's clock tick for a patient.
+  'care_gap_due',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Event types vigil produces for itself; the gateways refuse them from senders. */
+export const INTERNAL_EVENT_TYPES: readonly EventType[] = ['care_gap_due'];
 
 export type JsonObject = { [key: string]: unknown };
 

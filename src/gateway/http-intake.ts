@@ -1,7 +1,7 @@
 // JSON intake over HTTP: POST /events takes one event or an array of them and answers 202 only
 // after Kafka acknowledged every record; 400 names each bad field and rule, never a value.
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { type FieldError, EventValidationError, validateEvent, type ClinicalEvent } from '../event/envelope.ts';
+import { type FieldError, EventValidationError, INTERNAL_EVENT_TYPES, validateEvent, type ClinicalEvent } from '../event/envelope.ts';
 import { type EventProducer, KafkaUnavailableError } from '../kafka/event-producer.ts';
 import { logger } from '../phi/log.ts';
 import { routeEvent } from '../topology/route.ts';
@@ -53,6 +53,7 @@ export function buildIntake(opts: IntakeOptions): FastifyInstance {
     items.forEach((item, index) => {
       try {
         const event = validateEvent(item);
+        if (INTERNAL_EVENT_TYPES.includes(event.event_type)) throw new EventValidationError([{ field: 'event_type', rule: 'is made by vigil itself, not accepted from senders' }]);
         routeEvent(opts.topology, event);
         events.push(event);
       } catch (err) {

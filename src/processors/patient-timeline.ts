@@ -11,6 +11,8 @@ export const TIMELINE_GROUP = 'patient-timeline';
 const ENDING_CONTROLS = new Set(['CA', 'DC', 'OD']);
 
 export function projectEvent(event: ClinicalEvent): Decision {
+  // Not a clinical fact: the care-gap sweeper's tick.
+  if (event.event_type === 'care_gap_due') return {};
   const base = { patient_id: event.patient_id, encounter_id: event.encounter_id, event_id: event.event_id };
   const at = event.event_timestamp;
   const writes: JsonObject[] = [{ op: 'event', ...base, event_type: event.event_type, at }];
@@ -53,7 +55,7 @@ export function projectEvent(event: ClinicalEvent): Decision {
     }
     case 'order': {
       const p = event.payload as unknown as OrderPayload;
-      writes.push({ op: 'order', ...base, placer_number: p.order.placerNumber ?? null, control: p.order.control, system: p.order.code?.system ?? null, code: p.order.code?.code ?? null, at: p.order.orderedAt ?? at });
+      writes.push({ op: 'order', ...base, placer_number: p.order.placerNumber ?? null, control: p.order.control, system: p.order.code?.system ?? null, code: p.order.code?.code ?? null, display: p.order.code?.display ?? null, at: p.order.orderedAt ?? at });
       (p.diagnoses ?? []).forEach((d) =>
         writes.push({ op: 'diagnosis', ...base, system: d.code.system, code: d.code.code, display: d.code.display ?? null, type: d.type ?? null, at: d.recordedAt ?? at }),
       );

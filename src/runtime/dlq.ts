@@ -14,7 +14,9 @@ import {
 } from '@platformatic/kafka';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
-import { type ParkedKey, listParkedKeys, releaseKey } from '../store/parked-keys.ts';
+import { appendAudit } from '../store/audit-log.ts';
+import { type EntryAddress, type Resolution, type ResolutionAction, recordResolutions, resolutionOf, resolutionsOf } from '../store/dlq-resolutions.ts';
+import { type ParkedKey, keyFingerprint, listParkedKeys, releaseKey } from '../store/parked-keys.ts';
 import { type Topology, deadLetterTopic } from '../topology/topology.ts';
 import { DLQ_HEADER, KEY_PARKED, REPLAY_HEADER } from './dead-letter.ts';
 
@@ -51,13 +53,27 @@ export interface DeadLetter extends DlqEntry {
   headers: Record<string, string>;
 }
 
+/** An entry with what people did with it: open, or its latest resolution. */
+export interface ListedEntry extends DlqEntry {
+  /** `unknown` when the store was not consulted. */
+  state: 'open' | ResolutionAction | 'unknown';
+  resolution: Resolution | null;
+}
+
 export interface DlqOptions {
   bootstrap: string[];
   clientId?: string;
   topology: Topology;
 }
 
-export interface RedeliverOptions extends DlqOptions {
+/** Who acts, and why: recorded with each resolution and in the audit log. */
+export interface Attribution {
+  /** Defaults to `unattributed`. */
+  actor?: string;
+  reason?: string;
+}
+
+export interface RedeliverOptions extends DlqOptions, Attribution {
   /** The store holding parked keys. */
   db: Sql;
   /**
@@ -249,10 +265,88 @@ function orderEntries<T extends DlqEntry>(letters: T[]): T[] {
   });
 }
 
-/** DLQ entries (metadata only), optionally of one group. */
-export async function listDeadLetters(opts: DlqOptions & { group?: string }): Promise<DlqEntry[]> {
-  const letters = await readDeadLetters(opts);
-  return letters.filter((l) => opts.group === undefined || l.group === opts.group).map(toEntry);
+/** Each entry with its state from the store (`unknown` for every entry without one). */
+async function withState<T extends DlqEntry>(opts: DlqOptions & { db?: Sql }, entries: T[]): Promise<(T & Pick<ListedEntry, 'state' | 'resolution'>)[]> {
+  const resolutions = opts.db ? await resolutionsOf(opts.db, deadLetterTopic(opts.topology).name) : undefined;
+  return entries.map((e) => {
+    const resolution = resolutions ? resolutionOf(resolutions, e) : null;
+    return { ...e, state: resolutions ? (resolution?.action ?? 'open') : 'unknown', resolution };
+  });
+}
+
+/**
+ * DLQ entries (metadata only), optionally of one group. With the store: the open ones, or with
+ * `all` every entry and its state. Without it nothing is known of resolutions: every entry.
+ */
+export async function listDeadLetters(opts: DlqOptions & { group?: string; db?: Sql; all?: boolean }): Promise<ListedEntry[]> {
+  const letters = (await readDeadLetters(opts)).filter((l) => opts.group === undefined || l.group === opts.group);
+  const listed = await withState(opts, letters.map(toEntry));
+  return opts.all ? listed : listed.filter((e) => e.state !== 'replayed' && e.state !== 'released' && e.state !== 'purged');
+}
+
+/** One entry's metadata and state. */
+export async function showDeadLetter(opts: DlqOptions & { db?: Sql; ref: string }): Promise<ListedEntry> {
+  const [entry] = await withState(opts, [toEntry(await findLetter(opts, opts.ref))]);
+  return entry as ListedEntry;
+}
+
+async function findLetter(opts: DlqOptions, ref: string): Promise<DeadLetter> {
+  const { partition, offset } = parseEntryRef(ref);
+  const letter = (await readDeadLetters(opts)).find((l) => l.partition === partition && l.offset === offset);
+  if (!letter) throw new DlqError(`no DLQ entry ${entryRef(partition, offset)} (see ./vigil dlq list)`);
+  return letter;
+}
+
+function actorOf(opts: Attribution): string {
+  return opts.actor ?? 'unattributed';
+}
+
+/** Marks entries resolved and writes one audit row for the action. */
+async function markResolved(opts: RedeliverOptions, entries: EntryAddress[], action: ResolutionAction): Promise<void> {
+  await recordResolutions(opts.db, deadLetterTopic(opts.topology).name, entries, action, actorOf(opts));
+}
+
+async function audit(opts: RedeliverOptions, action: string, target: string): Promise<void> {
+  await appendAudit(opts.db, { actor: actorOf(opts), action, target, reason: opts.reason ?? null });
+}
+
+/** What a DLQ entry's value holds, decoded for reading: JSON when it parses, else text or base64. */
+export type DecodedPayload = { format: 'json'; value: unknown } | { format: 'text'; text: string } | { format: 'base64'; base64: string };
+
+function decodePayload(value: Buffer): DecodedPayload {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(value);
+  if (!Buffer.from(text, 'utf8').equals(value)) return { format: 'base64', base64: value.toString('base64') };
+  try {
+    return { format: 'json', value: JSON.parse(text) as unknown };
+  } catch {
+    return { format: 'text', text };
+  }
+}
+
+/**
+ * An entry's payload: PHI, shown only as an explicit action with a reason, which is written to the
+ * audit log before anything is returned.
+ */
+export async function viewDeadLetterPayload(opts: DlqOptions & Attribution & { db: Sql; ref: string }): Promise<{ ref: string; payload: DecodedPayload }> {
+  if (!opts.reason?.trim()) throw new DlqError('viewing a payload needs a reason (it is recorded in the audit log)');
+  const letter = await findLetter(opts, opts.ref);
+  await appendAudit(opts.db, { actor: actorOf(opts), action: 'dlq.view-payload', target: letter.ref, reason: opts.reason.trim() });
+  log.info({ ref: letter.ref, group: letter.group }, 'DLQ payload viewed');
+  return { ref: letter.ref, payload: decodePayload(letter.value) };
+}
+
+/**
+ * Marks entries purged: they leave the open list, nothing is re-delivered and the topic is not
+ * changed. A parked key stays parked until it is released.
+ */
+export async function purgeDeadLetters(opts: Omit<RedeliverOptions, 'settleMs'> & ({ ref: string; group?: undefined } | { group: string; ref?: undefined })): Promise<{ purged: string[] }> {
+  let targets: DlqEntry[];
+  if (opts.ref !== undefined) targets = [await findLetter(opts, opts.ref)];
+  else targets = await listDeadLetters({ ...opts, group: opts.group });
+  await markResolved(opts, targets, 'purged');
+  await audit(opts, 'dlq.purge', opts.ref !== undefined ? (targets[0] as DlqEntry).ref : `group ${opts.group}`);
+  log.info({ purged: targets.length }, 'DLQ entries purged');
+  return { purged: targets.map((t) => t.ref) };
 }
 
 /** The parked entries of a key that wait behind its failure at `anchor` (-1: from the start). */
@@ -281,8 +375,19 @@ async function parkedRow(db: Sql, group: string, key: string): Promise<ParkedKey
   return (await listParkedKeys(db, group)).find((k) => k.key === key);
 }
 
-async function send(opts: DlqOptions, items: { letter: DeadLetter; follower: boolean }[]): Promise<Redelivery[]> {
-  if (items.length === 0) return [];
+/** Re-delivers in order; each entry re-delivered is marked replayed, also when a later one fails. */
+async function send(opts: RedeliverOptions, items: { letter: DeadLetter; follower: boolean }[]): Promise<Redelivery[]> {
+  const done: Redelivery[] = [];
+  try {
+    await sendInto(opts, items, done);
+  } finally {
+    await markResolved(opts, done.map((d) => parseEntryRef(d.ref)), 'replayed');
+  }
+  return done;
+}
+
+async function sendInto(opts: DlqOptions, items: { letter: DeadLetter; follower: boolean }[], done: Redelivery[]): Promise<void> {
+  if (items.length === 0) return;
   const producer = new Producer<Buffer, Buffer, string, string>({
     clientId: `${opts.clientId ?? 'vigil'}-dlq-replay`,
     bootstrapBrokers: opts.bootstrap,
@@ -292,7 +397,6 @@ async function send(opts: DlqOptions, items: { letter: DeadLetter; follower: boo
     partitioner: compatibilityPartitioner,
     serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
   });
-  const done: Redelivery[] = [];
   try {
     // One at a time, in order: the order of a key's records is the point of hold-key.
     for (const { letter, follower } of items) {
@@ -311,7 +415,6 @@ async function send(opts: DlqOptions, items: { letter: DeadLetter; follower: boo
     await producer.close();
   }
   log.info({ redelivered: done.length, followers: done.filter((d) => d.follower).length }, 'DLQ entries re-delivered');
-  return done;
 }
 
 async function settle(opts: RedeliverOptions, released: number): Promise<void> {
@@ -375,9 +478,8 @@ async function redeliver(opts: RedeliverOptions, roots: DeadLetter[]): Promise<R
 
 /** Re-delivers one DLQ entry (and, when its key is parked, the entries parked behind it). */
 export async function replayDeadLetter(opts: RedeliverOptions & { ref: string }): Promise<RedeliveryResult> {
-  const { partition, offset } = parseEntryRef(opts.ref);
-  const letter = (await readDeadLetters(opts)).find((l) => l.partition === partition && l.offset === offset);
-  if (!letter) throw new DlqError(`no DLQ entry ${entryRef(partition, offset)} (see ./vigil dlq list)`);
+  const letter = await findLetter(opts, opts.ref);
+  await audit(opts, 'dlq.replay', letter.ref);
   return redeliver(opts, [letter]);
 }
 
@@ -387,11 +489,13 @@ export async function replayDeadLetter(opts: RedeliverOptions & { ref: string })
  * represented by their newest failure.
  */
 export async function replayGroup(opts: RedeliverOptions & { group: string }): Promise<RedeliveryResult> {
-  const letters = (await readDeadLetters(opts)).filter((l) => l.group === opts.group);
+  const letters = await withState(opts, (await readDeadLetters(opts)).filter((l) => l.group === opts.group));
   const superseded = new Set(letters.map((l) => l.replayOf).filter((r) => r !== null));
+  await audit(opts, 'dlq.replay-group', `group ${opts.group}`);
   return redeliver(
     opts,
-    letters.filter((l) => !l.parked && !superseded.has(l.ref)),
+    // Resolved entries stay as they are: replaying a group re-delivers what is still open.
+    letters.filter((l) => !l.parked && !superseded.has(l.ref) && l.state === 'open'),
   );
 }
 
@@ -399,10 +503,14 @@ export async function replayGroup(opts: RedeliverOptions & { group: string }): P
 export async function releaseParked(opts: RedeliverOptions & { group: string; key: string }): Promise<RedeliveryResult> {
   const row = await parkedRow(opts.db, opts.group, opts.key);
   if (!row || !(await releaseKey(opts.db, opts.group, opts.key))) throw new DlqError(`that key is not parked in group ${opts.group}`);
+  await audit(opts, 'dlq.release', `group ${opts.group} key ${keyFingerprint(opts.group, opts.key)}`);
   await settle(opts, 1);
   const letters = await readDeadLetters(opts);
   let anchor = anchorOf(letters, row);
   if (anchor < 0) anchor = letters.findLastIndex((l) => l.group === opts.group && l.key === opts.key && !l.parked);
+  // The failure that parked the key is released (not re-delivered); its followers are re-delivered.
+  const failure = letters[anchor];
+  if (failure) await markResolved(opts, [failure], 'released');
   const followers = followersOf(letters, opts.group, opts.key, anchor);
   return { released: 1, redelivered: await send(opts, followers.map((letter) => ({ letter, follower: true }))) };
 }

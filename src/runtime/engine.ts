@@ -15,11 +15,11 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
-import { decodeEvent } from '../event/codec.ts';
+import { HEADER, decodeEvent } from '../event/codec.ts';
 import type { ClinicalEvent } from '../event/envelope.ts';
 import { logger } from '../phi/log.ts';
 import type { Database } from '../store/db.ts';
-import { findDecisions, recordDecisions } from '../store/effects.ts';
+import { type StoredDecision, findDecisions, markDelivered, recordDecisions } from '../store/effects.ts';
 import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
 import { Batcher } from './batcher.ts';
 import { type FailedRecord, REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
@@ -38,6 +38,18 @@ export interface RuntimeOptions {
   instanceId: string;
   deadLetterTopic: string;
   db: Database;
+  /** Called when a processor has decided on a record (not for reused decisions): for metrics. */
+  onDecided?(sample: DecisionSample): void;
+}
+
+/** One processor decision, for latency metrics: times only, nothing from the payload. */
+export interface DecisionSample {
+  group: string;
+  eventTimestamp: string;
+  /** The gateway's ce_receivedtime header, when the record has one. */
+  receivedTime: string | undefined;
+  /** From the first attempt to the decision, retries included. */
+  durationMs: number;
 }
 
 export interface RuntimeStats {
@@ -67,6 +79,8 @@ interface Pending {
   decision?: Decision;
   /** The decision came from the store: it is recorded already. */
   reused: boolean;
+  /** Its outputs were committed before (a replay, a late duplicate): they are not sent again. */
+  delivered?: boolean;
   deadLetter?: Record<string, string>;
   /** This record's failure parks its key (hold-key policy). */
   parks: boolean;
@@ -140,7 +154,7 @@ export class WorkerRuntime {
   #consumer: Consumer<Buffer, Buffer, string, string> | undefined;
   #producer: Producer<Buffer, Buffer, string, string> | undefined;
   #stream: MessagesStream<Buffer, Buffer, string, string> | undefined;
-  #lookups: Batcher<string, Decision | undefined>;
+  #lookups: Batcher<string, StoredDecision<Decision> | undefined>;
   #parked = new Set<string>();
   #buffered = 0;
   #paused = false;
@@ -318,7 +332,8 @@ export class WorkerRuntime {
     }
     const stored = await this.#lookups.load(p.event.event_id);
     if (stored) {
-      p.decision = stored;
+      p.decision = stored.outputs;
+      p.delivered = stored.delivered;
       p.reused = true;
       this.#stats.reused++;
       this.#stats.processed++;
@@ -330,6 +345,7 @@ export class WorkerRuntime {
         await this.#limiter?.take();
         p.decision = await this.#decl.processor(p.event, { attempt, signal: this.#abort.signal });
         this.#stats.processed++;
+        this.#opts.onDecided?.({ group, eventTimestamp: p.event.event_timestamp, receivedTime: p.headers[HEADER.receivedTime], durationMs: performance.now() - started });
         return;
       } catch (err) {
         const delay = backoffMs(this.#policies.retry, attempt);
@@ -444,6 +460,12 @@ export class WorkerRuntime {
       throw err;
     }
     this.#stats.transactions++;
+    // Only after the commit: a crash before this line sends the outputs again on a later replay
+    // (at least once there), never loses them.
+    const delivered = all.filter((p) => p.decision && !p.delivered).map((p) => (p.event as ClinicalEvent).event_id);
+    await markDelivered(this.#opts.db, group, delivered).catch((err: unknown) =>
+      log.warn({ group, error: (err as Error)?.name, count: delivered.length }, 'could not note outputs as delivered'),
+    );
     for (const b of batches) {
       if (b.queue.watermark.revoked) continue;
       b.queue.records.splice(0, b.records.length);
@@ -462,7 +484,7 @@ export class WorkerRuntime {
       const dlqKey = p.event?.event_type ?? 'undecodable';
       out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: p.message.value ?? Buffer.alloc(0), headers: p.deadLetter });
     }
-    for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
+    if (!p.delivered) for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
     return out;
   }
 

@@ -1,14 +1,29 @@
 // The idempotency primitive: a processor's decision for an event, stored once.
 import type { Sql } from './db.ts';
 
+export interface StoredDecision<T> {
+  outputs: T;
+  /** Its output records were committed to Kafka already: they are not sent again. */
+  delivered: boolean;
+}
+
 /** Decisions already stored for these events, by event id (a replay reuses them). */
-export async function findDecisions<T>(db: Sql, processor: string, eventIds: string[]): Promise<Map<string, T>> {
+export async function findDecisions<T>(db: Sql, processor: string, eventIds: string[]): Promise<Map<string, StoredDecision<T>>> {
   if (eventIds.length === 0) return new Map();
-  const rows = await db.query<{ event_id: string; outputs: T }>(
-    'SELECT event_id, outputs FROM effects WHERE processor = $1 AND event_id = ANY($2::text[])',
+  const rows = await db.query<{ event_id: string; outputs: T; delivered: boolean }>(
+    'SELECT event_id, outputs, delivered_at IS NOT NULL AS delivered FROM effects WHERE processor = $1 AND event_id = ANY($2::text[])',
     [processor, eventIds],
   );
-  return new Map(rows.map((r) => [r.event_id, r.outputs]));
+  return new Map(rows.map((r) => [r.event_id, { outputs: r.outputs, delivered: r.delivered }]));
+}
+
+/** Notes that these decisions' outputs are committed to Kafka (after the transaction commits). */
+export async function markDelivered(db: Sql, processor: string, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await db.query(
+    'UPDATE effects SET delivered_at = now() WHERE processor = $1 AND event_id = ANY($2::text[]) AND delivered_at IS NULL',
+    [processor, eventIds],
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 // Keys parked by the hold-key policy, per consumer group.
+import { createHash } from 'node:crypto';
 import type { Sql } from './db.ts';
 
 export interface ParkedKey {
@@ -40,4 +41,12 @@ export async function listParkedKeys(db: Sql, group?: string): Promise<ParkedKey
 export async function releaseKey(db: Sql, group: string, key: string): Promise<boolean> {
   const rows = await db.query('DELETE FROM parked_keys WHERE group_id = $1 AND record_key = $2 RETURNING 1', [group, key]);
   return rows.length > 0;
+}
+
+/**
+ * A key's reference for people and logs: keys are patient ids, so screens and the audit log name
+ * a parked key by this digest (stable per group and key) instead.
+ */
+export function keyFingerprint(group: string, key: string): string {
+  return createHash('sha256').update(`${group}\u0000${key}`).digest('hex').slice(0, 16);
 }

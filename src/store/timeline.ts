@@ -51,9 +51,9 @@ const STATEMENTS: Record<string, { sql: string; params: string[] }> = {
     params: ['patient_id', 'encounter_id', 'event_id', 'seq', 'system', 'code', 'observation', 'value_num', 'at', 'placer_number'],
   },
   order: {
-    sql: `INSERT INTO orders (patient_id, encounter_id, event_id, placer_number, control, system, code, ordered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    sql: `INSERT INTO orders (patient_id, encounter_id, event_id, placer_number, control, system, code, ordered_at, display) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
           ON CONFLICT DO NOTHING`,
-    params: ['patient_id', 'encounter_id', 'event_id', 'placer_number', 'control', 'system', 'code', 'at'],
+    params: ['patient_id', 'encounter_id', 'event_id', 'placer_number', 'control', 'system', 'code', 'at', 'display'],
   },
   medication: {
     sql: `INSERT INTO medications (patient_id, encounter_id, event_id, placer_number, system, code, display, started_at, ended_at)

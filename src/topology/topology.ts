@@ -42,7 +42,8 @@ export const defaultTopology: Topology = {
       retentionMs: 7 * DAY_MS,
       consumers: ['ai-risk-assessment', 'ai-care-gap-detection', TIMELINE],
       producers: [],
-      eventTypes: ['admission', 'transfer', 'discharge', 'registration_update'],
+      // care_gap_due: the care-gap sweeper's tick, in the patient's partition so it takes its turn.
+      eventTypes: ['admission', 'transfer', 'discharge', 'registration_update', 'care_gap_due'],
       description: 'ADT: admissions, transfers, discharges, registration updates',
     },
     {
@@ -62,7 +63,7 @@ export const defaultTopology: Topology = {
       partitions: 12,
       key: 'patient_id',
       retentionMs: 72 * HOUR_MS,
-      consumers: ['ai-critical-value-alert', 'ai-result-interpretation', TIMELINE],
+      consumers: ['ai-critical-value-alert', 'ai-result-interpretation', 'ai-care-gap-detection', TIMELINE],
       producers: [],
       eventTypes: ['lab_result'],
       description: 'Results: lab and other observations',

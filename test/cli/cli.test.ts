@@ -114,6 +114,15 @@ describe('vigil CLI with the test broker', () => {
     assert.ok(Number(accepted) > 50, sim.stdout);
     assert.match(sim.stderr, /generated, AA \d+/);
 
+    // Prometheus metrics on the same server: each worker's runtime figures and every group's lag.
+    const metrics = await (await fetch(url.replace(/\/events$/, '/metrics'))).text();
+    for (const group of ['patient-timeline', 'ai-critical-value-alert', 'ai-result-interpretation', 'ai-drug-interaction-check']) assert.match(metrics, new RegExp(`^vigil_records_processed_total\\{group="${group}"\\} \\d+$`, 'm'));
+    assert.match(metrics, /^kafka_consumer_group_lag\{group="ai-risk-assessment",topic="hl7-adt-events",partition="0"\} \d+$/m);
+    assert.match(metrics, /^vigil_consumer_group_status\{group="ai-risk-assessment",status="STOP"\} [01]$/m);
+    assert.match(metrics, /^vigil_dlq_open_entries \d+$/m);
+    // The dashboard on the same server, announced at start-up.
+    assert.match(output, /^dashboard: http:\/\/127\.0\.0\.1:\d+\/$/m);
+
     const exited = new Promise<number | null>((resolve) => job.once('exit', resolve));
     job.kill('SIGINT');
     assert.equal(await exited, 0);

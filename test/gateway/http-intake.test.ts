@@ -71,6 +71,10 @@ describe('HTTP intake against a real broker', () => {
     const missing = await post(url, JSON.stringify(event({ event_type: 'order', encounter_id: null })));
     assert.equal(missing.status, 400);
     assert.match(missing.text, /encounter_id/);
+    // vigil's own care-gap tick is not for senders: it would move a patient's clock.
+    const tick = await post(url, JSON.stringify(event({ event_type: 'care_gap_due' })));
+    assert.equal(tick.status, 400);
+    assert.deepEqual((JSON.parse(tick.text) as { errors: unknown[] }).errors, [{ index: 0, field: 'event_type', rule: 'is made by vigil itself, not accepted from senders' }]);
   });
 
   it('never answers 202 while Kafka cannot acknowledge', async () => {

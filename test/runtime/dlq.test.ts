@@ -322,7 +322,8 @@ describe('dead-letter replay against a real broker', () => {
     const failed = entries.find((e) => e.eventId === bad.event_id);
     const poison = entries.find((e) => e.eventId === null);
     assert.ok(failed && poison);
-    assert.deepEqual(Object.keys(failed), ['ref', 'partition', 'offset', 'sourceTopic', 'sourcePartition', 'sourceOffset', 'group', 'eventType', 'eventId', 'errorClass', 'rule', 'attempts', 'failedAt', 'parked', 'replayOf']);
+    assert.deepEqual(Object.keys(failed), ['ref', 'partition', 'offset', 'sourceTopic', 'sourcePartition', 'sourceOffset', 'group', 'eventType', 'eventId', 'errorClass', 'rule', 'attempts', 'failedAt', 'parked', 'replayOf', 'state', 'resolution']);
+    assert.equal(failed.state, 'open');
     assert.equal(failed.group, group);
     assert.equal(failed.sourceTopic, labs);
     assert.equal(failed.eventType, 'lab_result');
@@ -334,8 +335,8 @@ describe('dead-letter replay against a real broker', () => {
 
     const table = await runCli(['dlq', 'list', '--group', group], env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^dlq offset\s+failed at\s+group\s+source/m);
-    assert.match(table.stdout, /2 entries/);
+    assert.match(table.stdout, /^ref\s+failed at\s+group\s+source/m);
+    assert.match(table.stdout, /2 open entries/);
     assert.equal(containsCanary(table.stdout + table.stderr), undefined);
 
     const replayed = await runCli(['dlq', 'replay', String(failed.ref)], env);
@@ -349,5 +350,48 @@ describe('dead-letter replay against a real broker', () => {
     const usage = await runCli(['dlq', 'replay', '--group', group], env);
     assert.equal(usage.code, 64);
     assert.match(usage.stderr, /needs --all/);
+
+    // Resolutions: the replayed entry left the open list; --all shows it with its state.
+    const open = JSON.parse((await runCli(['dlq', 'list', '--group', group, '--json'], env)).stdout) as { entries: Record<string, unknown>[] };
+    assert.deepEqual(open.entries.map((e) => e.ref), [poison.ref]);
+    const all = JSON.parse((await runCli(['dlq', 'list', '--group', group, '--all', '--json'], env)).stdout) as { entries: { ref: string; state: string; resolution: { by: string } | null }[] };
+    const replayedEntry = all.entries.find((e) => e.ref === failed.ref);
+    assert.equal(replayedEntry?.state, 'replayed');
+    assert.match(replayedEntry?.resolution?.by ?? '', /^cli:/);
+
+    // show: metadata by default; the payload only with a reason, and the view is audited.
+    const shown = await runCli(['dlq', 'show', String(poison.ref)], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /state\s+open/);
+    assert.equal(containsCanary(shown.stdout + shown.stderr), undefined);
+    const noReason = await runCli(['dlq', 'show', String(poison.ref), '--payload'], env);
+    assert.equal(noReason.code, 64);
+    assert.match(noReason.stderr, /needs --reason/);
+    const payload = await runCli(['dlq', 'show', String(poison.ref), '--payload', '--reason', 'ticket 42: malformed lab feed'], env);
+    assert.equal(payload.code, 0, payload.stderr);
+    assert.match(payload.stdout, /payload \(text; this view is recorded in the audit log\)/);
+    assert.ok(payload.stdout.includes(CANARY.note), 'the explicit view shows the payload');
+
+    const purged = await runCli(['dlq', 'purge', '--group', group, '--reason', 'malformed at the source'], env);
+    assert.equal(purged.code, 0, purged.stderr);
+    assert.match(purged.stdout, new RegExp(`1 entry purged: ${poison.ref}`));
+    assert.match((await runCli(['dlq', 'list', '--group', group], env)).stdout, /0 open entries/);
+
+    const store = await openDatabase({ dataDir: join(tmp, 'home', 'store') });
+    try {
+      const audit = await store.query<{ actor: string; action: string; target: string; reason: string | null }>('SELECT actor, action, target, reason FROM audit_log ORDER BY id');
+      assert.deepEqual(
+        audit.map((a) => [a.action, a.target, a.reason]),
+        [
+          ['dlq.replay', failed.ref, null],
+          ['dlq.view-payload', poison.ref, 'ticket 42: malformed lab feed'],
+          ['dlq.purge', `group ${group}`, 'malformed at the source'],
+        ],
+      );
+      assert.ok(audit.every((a) => a.actor.startsWith('cli:')));
+      await assert.rejects(store.query('DELETE FROM audit_log'), /append-only/);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import { listParkedKeys } from '../../src/store/parked-keys.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { committedCount, committedOffset, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, committedOffset, endOffsetTotal, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -258,7 +258,7 @@ describe('worker runtime against a real broker', () => {
       },
     });
     await runtime.start();
-    await waitFor('caught up', async () => (await committedCount(group, labs)) >= (await committedCountAfter(labs)));
+    await waitFor('caught up', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
     // Other tests' workers still run on this topic: count this group's outputs only.
     const outputs = (await readRecords([alerts], 100_000, 2_000))
       .filter((r) => r.headers.vigil_processor === group)
@@ -288,7 +288,7 @@ describe('worker runtime against a real broker', () => {
       },
     });
     await runtime.start();
-    const total = await committedCountAfter(adt);
+    const total = await endOffsetTotal(adt);
     await waitFor('group caught up', async () => (await committedCount(group, adt)) >= total);
     assert.deepEqual(seen.filter((id) => id.includes('-A-')), [`${run}-A-0`]);
     assert.deepEqual(seen.filter((id) => id.includes('-B-')), [`${run}-B-0`, `${run}-B-1`, `${run}-B-2`]);
@@ -335,11 +335,3 @@ describe('worker runtime against a real broker', () => {
     assert.ok(maxBuffered > 100, 'the buffer filled up (the test can fail)');
   });
 });
-
-/** Records on a topic now (all partitions): what a group has to commit to be caught up. */
-async function committedCountAfter(topic: string): Promise<bigint> {
-  const records = await readRecords([topic], 1_000_000, 1_000);
-  const ends = new Map<number, bigint>();
-  for (const r of records) if ((ends.get(r.partition) ?? -1n) < r.offset + 1n) ends.set(r.partition, r.offset + 1n);
-  return [...ends.values()].reduce((a, b) => a + b, 0n);
-}

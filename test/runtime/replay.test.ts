@@ -128,6 +128,12 @@ describe('replay (offset reset) against a real broker', () => {
     assert.ok([...calls.values()].every((n) => n === 1), 'no processor was called twice');
     assert.equal(calls.size, 30);
     await stop(second);
+    // Invariant 2 across a replay: the outputs committed by the first run are not sent again.
+    const outputs = (await readRecords([topicOf(topology, 'ai-risk-scores')], 10_000, 2_000))
+      .map((r) => (JSON.parse(r.value.toString()) as { source: string }).source)
+      .filter((s) => s.startsWith(`${run}-`));
+    assert.equal(outputs.length, 30, 'one output per event, not one per run');
+    assert.equal(new Set(outputs).size, 30);
   });
 
   it('resets to the first record at or after a time, per partition', async () => {

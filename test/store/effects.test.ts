@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../../src/store/db.ts';
-import { findDecisions, recordDecisions } from '../../src/store/effects.ts';
+import { findDecisions, markDelivered, recordDecisions } from '../../src/store/effects.ts';
 import { migrations } from '../../src/store/migrate.ts';
 
 describe('store (PGlite)', () => {
@@ -41,7 +41,14 @@ describe('store (PGlite)', () => {
       // Another processor's decision for the same event is its own.
       assert.deepEqual([...(await db.transaction((tx) => recordDecisions(tx, 'p2', [{ eventId: 'e1', outputs: [] }])))], ['e1']);
       const found = await findDecisions(db, 'p1', ['e1', 'e3', 'e4']);
-      assert.deepEqual(Object.fromEntries(found), { e1: [{ n: 1 }], e3: [{ n: 3 }] });
+      assert.deepEqual(Object.fromEntries(found), { e1: { outputs: [{ n: 1 }], delivered: false }, e3: { outputs: [{ n: 3 }], delivered: false } });
+      // Once the outputs are committed to Kafka a replay reuses the decision without re-sending.
+      await markDelivered(db, 'p1', ['e3']);
+      assert.deepEqual(Object.fromEntries(await findDecisions(db, 'p1', ['e1', 'e3'])), {
+        e1: { outputs: [{ n: 1 }], delivered: false },
+        e3: { outputs: [{ n: 3 }], delivered: true },
+      });
+      assert.equal((await findDecisions(db, 'p2', ['e1'])).get('e1')?.delivered, false, 'per processor');
     } finally {
       await db.close();
     }

@@ -94,6 +94,17 @@ export async function committedCount(group: string, topic: string): Promise<bigi
   return total;
 }
 
+/** Sum over partitions of the topic's end offsets: what a group has finished once caught up. */
+export async function endOffsetTotal(topic: string): Promise<bigint> {
+  const consumer = new Consumer({ clientId: 'vigil-test-offsets', groupId: `vigil-test-offsets-${uniqueSuffix()}`, bootstrapBrokers: testBootstrap() });
+  try {
+    const ends = await consumer.listOffsets({ topics: [topic], timestamp: -1n });
+    return (ends.get(topic) ?? []).reduce((a, b) => a + b, 0n);
+  } finally {
+    await consumer.close(true);
+  }
+}
+
 /** Committed offset of one partition (-1 when none). */
 export async function committedOffset(group: string, topic: string, partition: number): Promise<bigint> {
   const groups = await withAdmin((admin) => admin.listConsumerGroupOffsets({ groups: [group] }));

@@ -19,7 +19,8 @@ export interface InterpretationFinding {
   explanation_plain: string;
 }
 
-export type InterpretationMethod = 'deterministic';
+/** Who wrote the two explanations: the deterministic phrasers, or an LLM grounded on the same facts. */
+export type InterpretationMethod = 'deterministic' | 'llm';
 
 export interface InterpretationRecord {
   interpretation_id: string;
@@ -30,6 +31,10 @@ export interface InterpretationRecord {
   at: string;
   findings: InterpretationFinding[];
   method: InterpretationMethod;
+  /** The LLM model id, whenever one was configured (also when it failed and method is deterministic). */
+  model?: string;
+  /** Set when the LLM was asked and failed (a failure class such as timeout): the text is the deterministic one. */
+  llm_failure?: string;
   rules_version: string;
 }
 
