@@ -31,6 +31,8 @@ export interface PriorAuthDetermination {
   source_event_id: string;
   at: string;
   status: PriorAuthStatus;
+  /** For screens that rank decisions: a request that cannot go out as it is needs attention. */
+  severity: 'attention' | 'info';
   service: Coding & { service_id?: string; category?: string };
   /** inpatient, emergency or outpatient; null when the order does not say. */
   setting: Setting | null;
@@ -106,6 +108,7 @@ export function priorAuthorizationProcessor(options: PriorAuthorizationOptions =
       source_event_id: event.event_id,
       at: event.event_timestamp,
       status: d.status,
+      severity: d.status === 'missing-documentation' || d.status === 'no-coverage' ? 'attention' : 'info',
       service: { ...service, ...(d.service ? { service_id: d.service.id, category: d.service.category } : {}) },
       setting: setting ?? null,
       payer: d.payer && d.coverage ? { id: d.coverage.payerId ?? d.payer.id, name: d.coverage.payerName ?? d.payer.name, rules: d.payer.id } : null,

@@ -33,7 +33,22 @@ export interface RiskAssessment {
   /** The ADT event that triggered it: admission, transfer or discharge. */
   trigger: string;
   at: string;
+  /** For screens that rank decisions (store/ai-decisions.ts): the most severe of the scores' bands. */
+  severity: string;
   scores: RiskScore[];
+}
+
+// How each band ranks among vigil's severities: NEWS2 high calls for an emergency response (RCP
+// 2017 chart 2), so it ranks with urgent findings; the Charlson index alone ranks nothing.
+const SEVERITY_OF: Record<string, Record<string, string>> = {
+  news2: { high: 'urgent', medium: 'high', 'low-medium': 'moderate', low: 'info' },
+  lace: { high: 'high', moderate: 'moderate', low: 'info' },
+};
+const SEVERITY_RANK = ['urgent', 'high', 'moderate', 'info'];
+
+function severityOf(scores: readonly RiskScore[]): string {
+  const found = scores.map((s) => SEVERITY_OF[s.score_id]?.[s.band ?? s.band_at_least ?? ''] ?? 'info');
+  return found.sort((a, b) => SEVERITY_RANK.indexOf(a) - SEVERITY_RANK.indexOf(b))[0] ?? 'info';
 }
 
 export type RiskAssessmentProcessor = (event: ClinicalEvent, history: PatientHistory) => Decision;
@@ -90,6 +105,7 @@ export function riskAssessmentProcessor(options: RiskAssessmentOptions = {}): Ri
       source_event_id: event.event_id,
       trigger: type,
       at: event.event_timestamp,
+      severity: severityOf(scores),
       scores,
     };
     const value = assessment as unknown as JsonObject;

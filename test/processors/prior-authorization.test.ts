@@ -75,6 +75,7 @@ describe('prior authorization required: the request packet', () => {
     assert.equal(d.rule.id, 'prior-auth:default:pet');
     assert.match(d.rule.source, /radiology benefit managers/);
     assert.deepEqual(d.missing_documentation, []);
+    assert.equal(d.severity, 'info');
     assert.deepEqual(d.service, { system: SYSTEM.cpt, code: '78815', display: 'PET/CT', service_id: 'pet', category: 'advanced-imaging' });
   });
 
@@ -126,6 +127,7 @@ describe('prior authorization missing documentation', () => {
     const r = only(decide(order({ code: '72148', orderType: 'O', diagnoses: [dx('M54.50')] }), history()));
     assert.equal(r.status, 'missing-documentation');
     assert.deepEqual(r.missing_documentation.map((m) => m.item), ['supporting-diagnosis']);
+    assert.equal(r.severity, 'attention');
     assert.match(r.missing_documentation[0]?.detail ?? '', /MRI spine; expected one of M54\.1, M54\.3/);
     assert.equal((r.claim as unknown as Claim).diagnosis, undefined);
   });

@@ -58,6 +58,7 @@ describe('ai-risk-assessment on admission and transfer', () => {
     const a = only(decision);
     assert.equal(a.assessment_id, assessmentId('evt-admission'));
     assert.equal(a.trigger, 'admission');
+    assert.equal(a.severity, 'urgent', 'NEWS2 high');
     const [news2, charlson] = a.scores;
     // RR 22: 2, SpO2 95: 1, air: 0, SBP 105: 1, pulse 112: 2, alert: 0, 38.4: 1.
     assert.equal(news2?.score, 7);
@@ -120,6 +121,7 @@ describe('ai-risk-assessment on discharge', () => {
     assert.deepEqual(lace?.components.map((c) => [c.id, c.value, c.points]), [['length_of_stay', 8, 5], ['acuity', true, 3], ['charlson', 3, 3], ['ed_visits', 1, 1]]);
     assert.equal(lace?.score, 12);
     assert.equal(lace?.band, 'high');
+    assert.equal(a.severity, 'high');
   });
 
   it('prefers the admission time and type the discharge message carries', () => {
