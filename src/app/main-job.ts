@@ -33,7 +33,7 @@ import { GroupProgress } from '../kafka/group-progress.ts';
 import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
 import { careGapWorker } from './care-gap-worker.ts';
 import { CareGapSweeper } from './care-gap-sweeper.ts';
-import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, resultInterpretationWorker, timelineWorker } from './workers.ts';
+import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, priorAuthorizationWorker, resultInterpretationWorker, riskAssessmentWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
 
@@ -92,6 +92,8 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       drugInteractionWorker(config.topology, db),
       dischargeSummaryWorker(config.topology, db, progress, { ...config.dischargeSummary, narrator: llm ? llmDischargeNarrator(llm) : undefined }),
       careGapWorker(config.topology, db),
+      riskAssessmentWorker(config.topology, db),
+      priorAuthorizationWorker(config.topology, db),
     ];
     const workers = declarations.map(
       (decl) =>

@@ -10,12 +10,14 @@ import { loadEncounterRecord } from '../store/encounter-record.ts';
 import { encounterCaughtUp } from './encounter-caught-up.ts';
 import { DRUG_INTERACTION_GROUP, drugInteractionProcessor } from '../processors/drug-interaction-check.ts';
 import { TIMELINE_GROUP, projectEvent } from '../processors/patient-timeline.ts';
+import { PRIOR_AUTHORIZATION_GROUP, priorAuthorizationProcessor } from '../processors/prior-authorization.ts';
 import {
   type InterpretationNarrator,
   RESULT_INTERPRETATION_GROUP,
   narratedResultInterpretationProcessor,
   resultInterpretationProcessor,
 } from '../processors/result-interpretation.ts';
+import { RISK_ASSESSMENT_GROUP, riskAssessmentProcessor } from '../processors/risk-assessment.ts';
 import type { Decision, WorkerDeclaration } from '../runtime/worker.ts';
 import type { Sql } from '../store/db.ts';
 import { type AiOutputRow, applyTimelineWrites, loadHistory, recordAiOutputs } from '../store/timeline.ts';
@@ -133,4 +135,24 @@ export function dischargeSummaryWorker(topology: Topology, db: Sql, progress: Gr
     // Its writes are already output rows (the summary).
     store: (tx, event, writes) => recordAiOutputs(tx, DISCHARGE_SUMMARY_GROUP, event, writes as unknown as AiOutputRow[]),
   };
+}
+
+export function riskAssessmentWorker(topology: Topology, db: Sql): WorkerDeclaration {
+  // One assessment per admission, transfer or discharge: its scores in one record and one row.
+  return aiWorker(RISK_ASSESSMENT_GROUP, topology, db, riskAssessmentProcessor({ topic: outputTopicOf(topology, RISK_ASSESSMENT_GROUP) }), (w, e) => ({
+    output_id: String(w.assessment_id),
+    rule_id: `risk:${((w.scores as JsonObject[]) ?? []).map((s) => String(s.score_id)).join('+')}`,
+    at: String(w.at ?? e.event_timestamp),
+    record: w,
+  }));
+}
+
+export function priorAuthorizationWorker(topology: Topology, db: Sql): WorkerDeclaration {
+  return aiWorker(PRIOR_AUTHORIZATION_GROUP, topology, db, priorAuthorizationProcessor({ topic: outputTopicOf(topology, PRIOR_AUTHORIZATION_GROUP) }), (w, e) => ({
+    output_id: String(w.determination_id),
+    rule_id: String((w.rule as JsonObject).id),
+    fingerprint: String(w.status),
+    at: String(w.at ?? e.event_timestamp),
+    record: w,
+  }));
 }

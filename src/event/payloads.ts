@@ -97,6 +97,8 @@ export interface AdtPayload extends PatientEventPayload {
   trigger: string;
   diagnoses: Diagnosis[];
   coverage: Coverage[];
+  /** OBX segments sent with the ADT message (vital signs on admission or transfer, height, weight). */
+  observations?: Observation[];
 }
 
 export interface ReferenceRange {
@@ -145,6 +147,8 @@ export interface OrderPayload extends PatientEventPayload {
     priority?: string;
     orderedAt?: string;
     orderingProviderId?: string;
+    /** ORC-29 order type: I inpatient, O outpatient (e.g. imaging ordered for after discharge). */
+    orderType?: string;
     reasons: Coding[];
   };
   diagnoses: Diagnosis[];
@@ -153,7 +157,7 @@ export interface OrderPayload extends PatientEventPayload {
 
 /** medication_order: pharmacy orders (RDE^O11, FHIR MedicationRequest). */
 export interface MedicationOrderPayload extends PatientEventPayload {
-  order: OrderRef & { control: string; orderedAt?: string; orderingProviderId?: string };
+  order: OrderRef & { control: string; orderedAt?: string; orderingProviderId?: string; orderType?: string };
   /** RxNorm where the sender gives it; the sender's own code otherwise. */
   medication: Coding;
   dose?: { value?: number; units?: string };

@@ -1,7 +1,7 @@
 // What a processor knows about the patient besides the event: a snapshot read from the patient
 // timeline before the processor runs, so processors stay pure (event + history -> decision) and
 // are tested without Kafka or a database.
-import type { Coding, Diagnosis, Observation } from '../event/payloads.ts';
+import type { Coding, Coverage, Diagnosis, Observation } from '../event/payloads.ts';
 
 /** One observation of an earlier (or the same) result event. */
 export interface PastObservation extends Observation {
@@ -30,6 +30,24 @@ export interface PastDecision {
   fingerprint?: string;
 }
 
+/** An encounter of the patient as the timeline keeps it (the latest state of each). */
+export interface EncounterEntry {
+  encounterId: string;
+  class?: string;
+  /** active | discharged */
+  status: string;
+  admitTime?: string;
+  dischargeTime?: string;
+  /** PV1-4 as sent: E emergency, U urgent, C elective, ... */
+  admissionType?: string;
+}
+
+/** Insurance as last sent (IN1 or FHIR Coverage), with the event it came in. */
+export interface CoverageEntry extends Coverage {
+  eventId: string;
+  recordedAt: string;
+}
+
 export interface PatientHistory {
   patientId: string;
   /** Age in whole years at the event time, when known. */
@@ -42,6 +60,10 @@ export interface PatientHistory {
   diagnoses: Diagnosis[];
   /** This processor's own earlier decisions for the patient, newest first. */
   decisions: PastDecision[];
+  /** Encounters started in the last year and up to the event time, newest first. */
+  encounters?: EncounterEntry[];
+  /** The coverage list of the latest event that carried one (in its order: primary first). */
+  coverage?: CoverageEntry[];
 }
 
 export function emptyHistory(patientId: string): PatientHistory {

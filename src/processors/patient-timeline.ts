@@ -2,7 +2,7 @@
 // their class and locations, diagnoses, results, orders, medications started and stopped,
 // coverage). Pure: the rows are the decision's writes; the store applies them once per event.
 import type { ClinicalEvent, JsonObject } from '../event/envelope.ts';
-import type { AdtPayload, LabResultPayload, MedicationOrderPayload, OrderPayload } from '../event/payloads.ts';
+import type { AdtPayload, LabResultPayload, MedicationOrderPayload, Observation, OrderPayload } from '../event/payloads.ts';
 import type { Decision } from '../runtime/worker.ts';
 
 export const TIMELINE_GROUP = 'patient-timeline';
@@ -44,23 +44,13 @@ export function projectEvent(event: ClinicalEvent): Decision {
         writes.push({ op: 'diagnosis', ...base, system: d.code.system, code: d.code.code, display: d.code.display ?? null, type: d.type ?? null, at: d.recordedAt ?? at }),
       );
       (p.coverage ?? []).forEach((c, seq) => writes.push({ op: 'coverage', ...base, seq, coverage: c as JsonObject, at }));
+      // Vitals charted with the ADT message join the patient's observations, timed by the event when the OBX gives no time.
+      (p.observations ?? []).forEach((o, seq) => writes.push(observationRow(base, seq, { ...o, observedAt: o.observedAt ?? at }, at, null)));
       break;
     }
     case 'lab_result': {
       const p = event.payload as unknown as LabResultPayload;
-      (p.observations ?? []).forEach((o, seq) =>
-        writes.push({
-          op: 'observation',
-          ...base,
-          seq,
-          system: o.code.system,
-          code: o.code.code,
-          observation: o as unknown as JsonObject,
-          value_num: typeof o.value === 'number' ? o.value : null,
-          at: o.observedAt ?? p.resultTime ?? at,
-          placer_number: p.order?.placerNumber ?? null,
-        }),
-      );
+      (p.observations ?? []).forEach((o, seq) => writes.push(observationRow(base, seq, o, o.observedAt ?? p.resultTime ?? at, p.order?.placerNumber ?? null)));
       break;
     }
     case 'order': {
@@ -92,6 +82,20 @@ export function projectEvent(event: ClinicalEvent): Decision {
     }
   }
   return { writes };
+}
+
+function observationRow(base: JsonObject, seq: number, o: Observation, at: string, placer: string | null): JsonObject {
+  return {
+    op: 'observation',
+    ...base,
+    seq,
+    system: o.code.system,
+    code: o.code.code,
+    observation: o as unknown as JsonObject,
+    value_num: typeof o.value === 'number' ? o.value : null,
+    at,
+    placer_number: placer,
+  };
 }
 
 /** YYYY-MM-DD when the value starts with a real calendar date, else null (never guessed). */

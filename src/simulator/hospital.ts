@@ -26,7 +26,7 @@ import { ageAt, createPatient, type Patient } from './people.ts';
 import { PROVIDERS } from './providers.ts';
 import { fnv1a, Random, type Seed } from './random.ts';
 import { Census, type Bed, type UnitConfig, type UnitKind } from './units.ts';
-import { drawVitals } from './vitals.ts';
+import { drawVitals, type VitalSign } from './vitals.ts';
 
 export interface HospitalOptions {
   seed: Seed;
@@ -97,6 +97,8 @@ export class Hospital {
   readonly #queue = new EventQueue<Event>();
   readonly #arrivals: Random;
   readonly #r: Random;
+  /** Vitals charted on arrival (triage, admission, transfer): a stream of their own, so the rest of a seeded run stays as it was. */
+  readonly #arrivalVitals: Random;
   readonly #writer: MessageWriter;
   readonly #tag: string;
   readonly #idBase: number;
@@ -113,6 +115,7 @@ export class Hospital {
     // Separate streams: arrival times do not shift when clinical details change.
     this.#arrivals = root.fork('arrivals');
     this.#r = root.fork('clinical');
+    this.#arrivalVitals = root.fork('arrival-vitals');
     this.#tag = runTag(options.seed);
     this.#idBase = fnv1a(`ids:${String(options.seed)}`) % 50_000_000;
     this.#writer = new MessageWriter({ facility: options.facility, utcOffsetMinutes: options.utcOffsetMinutes, controlPrefix: this.#tag });
@@ -291,7 +294,8 @@ export class Hospital {
     enc.vitals.infection = infection;
     enc.lab.diabeticCrisis = admitFor?.dx.code === 'E11.10';
     enc.vitals.acuity = admitFor ? r.uniform(0.2, 0.55) + (admitFor.icu > 0.2 ? 0.2 : 0) : r.uniform(0, 0.3);
-    this.#emit(at, enc, this.#writer.adt('A04', enc, at));
+    // Triage vitals are charted as the patient is registered.
+    this.#emit(at, enc, this.#writer.adt('A04', enc, at, this.#arrivalSigns(enc)));
     this.#schedule(at + r.uniform(5, 20) * MINUTE, { kind: 'vitals', enc });
     const labs = admitFor ? 1 : edReason!.labs;
     if (r.chance(labs)) {
@@ -358,7 +362,7 @@ export class Hospital {
     enc.vitals.infection = reason.infection ?? false;
     enc.lab.diabeticCrisis = reason.dx.code === 'E11.10';
     enc.vitals.acuity = bed.unit.kind === 'icu' ? r.uniform(0.55, 0.9) : r.uniform(0.1, 0.45);
-    this.#emit(at, enc, this.#writer.adt('A01', enc, at));
+    this.#emit(at, enc, this.#writer.adt('A01', enc, at, this.#arrivalSigns(enc)));
     this.#schedule(at + r.uniform(10, 30) * MINUTE, { kind: 'vitals', enc });
     if (!fromEd) {
       const when = at + r.uniform(20, 90) * MINUTE;
@@ -452,7 +456,7 @@ export class Hospital {
     enc.legStartedAt = at;
     const toIcu = bed.unit.kind === 'icu';
     enc.vitals.acuity = toIcu ? Math.max(enc.vitals.acuity, r.uniform(0.6, 0.9)) : r.uniform(0.15, 0.4);
-    this.#emit(at, enc, this.#writer.adt('A02', enc, at));
+    this.#emit(at, enc, this.#writer.adt('A02', enc, at, this.#arrivalSigns(enc)));
     if (toIcu) {
       // A deteriorating patient gets STAT labs and a portable chest film on arrival in the ICU.
       this.#schedule(at + r.uniform(5, 20) * MINUTE, { kind: 'labOrder', enc, panel: 'bmp', priority: 'S' });
@@ -486,6 +490,11 @@ export class Hospital {
   #placeOrder(at: number, enc: Encounter, priority: 'S' | 'R', reason: DiagnosisCode | undefined, orderType: 'I' | 'O', filler: string): PlacedOrder {
     const n = String(this.#orders++).padStart(8, '0');
     return { placer: `${this.#tag}${n}`, filler: `${this.#tag}${filler}${n}`, orderedAt: at, priority, provider: enc.attending, reason, orderType };
+  }
+
+  /** The set charted when a patient arrives on a unit; the patient's acuity is left to drift as before. */
+  #arrivalSigns(enc: Encounter): VitalSign[] {
+    return drawVitals(this.#arrivalVitals, { ...enc.vitals });
   }
 
   #onVitals(at: number, enc: Encounter): void {

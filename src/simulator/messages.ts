@@ -199,8 +199,9 @@ export class MessageWriter {
     });
   }
 
-  adt(trigger: AdtTrigger, e: Encounter, at: number): BuiltMessage {
-    const body = [segment('EVN', { 1: trigger, 2: this.#ts(at), 6: this.#ts(at) }), this.#pid(e.patient, e), this.#pv1(e)];
+  /** `vitals`: signs charted on arrival, sent as OBX segments (after PV1 in the ADT_A01 and ADT_A02 structures). */
+  adt(trigger: AdtTrigger, e: Encounter, at: number, vitals: readonly VitalSign[] = []): BuiltMessage {
+    const body = [segment('EVN', { 1: trigger, 2: this.#ts(at), 6: this.#ts(at) }), this.#pid(e.patient, e), this.#pv1(e), ...this.#vitalObxs(vitals, at)];
     // A02 carries no diagnoses or insurance in its v2.5.1 structure; the others do.
     if (trigger !== 'A02') body.push(...this.#al1s(e.patient), ...this.#dg1s(e), ...this.#in1(e.patient));
     return this.#build(`ADT^${trigger}`, 'EPIC', at, body);
@@ -315,19 +316,23 @@ export class MessageWriter {
         22: this.#ts(at),
         25: 'F',
       }),
-      ...signs.map((s, i) =>
-        segment('OBX', {
-          1: String(i + 1),
-          2: s.type,
-          3: components(s.loinc, s.display, 'LN'),
-          // Coded values arrive already encoded as code^text^system.
-          5: s.type === 'CWE' ? s.value : escapeHl7(s.value),
-          6: s.units ? components(s.units, s.units, 'UCUM') : '',
-          11: 'F',
-          14: this.#ts(at),
-        }),
-      ),
+      ...this.#vitalObxs(signs, at),
     ]);
+  }
+
+  #vitalObxs(signs: readonly VitalSign[], at: number): string[] {
+    return signs.map((s, i) =>
+      segment('OBX', {
+        1: String(i + 1),
+        2: s.type,
+        3: components(s.loinc, s.display, 'LN'),
+        // Coded values arrive already encoded as code^text^system.
+        5: s.type === 'CWE' ? s.value : escapeHl7(s.value),
+        6: s.units ? components(s.units, s.units, 'UCUM') : '',
+        11: 'F',
+        14: this.#ts(at),
+      }),
+    );
   }
 
   medicationOrder(e: Encounter, order: PlacedOrder, med: MedicationDef, at: number): BuiltMessage {

@@ -1,8 +1,8 @@
 // The patient timeline in the store: applying the projection's rows, and reading a patient's
 // history for processors. Every statement is idempotent on the event id (re-projection is safe).
 import type { JsonObject } from '../event/envelope.ts';
-import type { Diagnosis, Observation } from '../event/payloads.ts';
-import type { MedicationEntry, PastDecision, PastObservation, PatientHistory } from '../processors/history.ts';
+import type { Coverage, Diagnosis, Observation } from '../event/payloads.ts';
+import type { CoverageEntry, EncounterEntry, MedicationEntry, PastDecision, PastObservation, PatientHistory } from '../processors/history.ts';
 import type { Sql } from './db.ts';
 
 const STATEMENTS: Record<string, { sql: string; params: string[] }> = {
@@ -138,6 +138,19 @@ export async function loadHistory(db: Sql, patientId: string, at: string, opts: 
         [opts.processor, patientId, since],
       )
     : [];
+  const encounters = await db.query<{ encounter_id: string; class: string | null; status: string; admit_time: string | null; discharge_time: string | null; admission_type: string | null }>(
+    `SELECT encounter_id, class, status, admit_time, discharge_time, admission_type FROM encounters
+     WHERE patient_id = $1 AND COALESCE(admit_time, last_event_time) <= $2 AND last_event_time >= $3
+     ORDER BY COALESCE(admit_time, last_event_time) DESC LIMIT 200`,
+    [patientId, at, new Date(Date.parse(at) - 366 * 86_400_000).toISOString()],
+  );
+  // IN1 lists every plan each time: the latest event's list is the patient's coverage.
+  const coverage = await db.query<{ event_id: string; coverage: Coverage; recorded_at: string }>(
+    `SELECT event_id, coverage, recorded_at FROM coverage WHERE patient_id = $1 AND event_id = (
+       SELECT event_id FROM coverage WHERE patient_id = $1 AND recorded_at <= $2 ORDER BY recorded_at DESC, event_id LIMIT 1)
+     ORDER BY seq`,
+    [patientId, at],
+  );
   return {
     patientId,
     ...(person?.birth_date ? { age: ageAt(person.birth_date, at) } : {}),
@@ -152,6 +165,15 @@ export async function loadHistory(db: Sql, patientId: string, at: string, opts: 
     })),
     diagnoses: diagnoses.map((d): Diagnosis => ({ code: { system: d.system, code: d.code, ...(d.display ? { display: d.display } : {}) }, ...(d.type ? { type: d.type } : {}), recordedAt: iso(d.recorded_at) })),
     decisions: decisions.map((d): PastDecision => ({ ruleId: d.rule_id, at: iso(d.at), ...(d.fingerprint ? { fingerprint: d.fingerprint } : {}) })),
+    encounters: encounters.map((e): EncounterEntry => ({
+      encounterId: e.encounter_id,
+      status: e.status,
+      ...(e.class ? { class: e.class } : {}),
+      ...(e.admit_time ? { admitTime: iso(e.admit_time) } : {}),
+      ...(e.discharge_time ? { dischargeTime: iso(e.discharge_time) } : {}),
+      ...(e.admission_type ? { admissionType: e.admission_type } : {}),
+    })),
+    coverage: coverage.map((c): CoverageEntry => ({ ...c.coverage, eventId: c.event_id, recordedAt: iso(c.recorded_at) })),
   };
 }
 

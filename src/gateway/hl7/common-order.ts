@@ -9,6 +9,8 @@ export interface OrderCommon extends OrderRef {
   control: string;
   orderedAt?: string;
   orderingProviderId?: string;
+  /** ORC-29 order type: I inpatient, O outpatient (as sent). */
+  orderType?: string;
 }
 
 /** ORC-1 is required; OBR-2/OBR-3 give the order numbers when there is an OBR, ORC-2/ORC-3 otherwise. */
@@ -22,6 +24,8 @@ export function readOrderCommon(ctx: MapContext, orc: Segment, obr: Segment | un
   if (orderedAt !== undefined) common.orderedAt = orderedAt;
   const provider = text(ctx, orc, 12) ?? (obr ? text(ctx, obr, 16) : undefined);
   if (provider !== undefined) common.orderingProviderId = provider;
+  const orderType = text(ctx, orc, 29);
+  if (orderType !== undefined) common.orderType = orderType;
   return common;
 }
 

@@ -67,6 +67,8 @@ describe('HL7 ADT mapping', () => {
             groupNumber: 'GRP-4400',
           },
         ],
+        // OBX charted with the admission (vital signs, height, weight); no OBX-14, so no time of its own.
+        observations: [{ code: { system: SYSTEM.loinc, code: '8302-2', display: 'Body height' }, value: 165, valueType: 'NM', units: 'cm', abnormalFlags: [], status: 'F' }],
         source: { format: 'hl7v2', sendingApplication: 'EPIC', sendingFacility: 'UHS', messageType: 'ADT^A01', controlId: 'E8812345', version: '2.5.1' },
       },
     });

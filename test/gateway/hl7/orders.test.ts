@@ -117,3 +117,12 @@ describe('HL7 order mapping', () => {
     });
   });
 });
+
+describe('HL7 order type (ORC-29)', () => {
+  it('carries I or O as sent, for prior authorization to tell outpatient orders from inpatient ones', () => {
+    const outpatient = mapHl7Message(setField(fixture('orm-o01-imaging-v24.hl7'), 'ORC', 29, 'O'), options).events[0]?.payload as unknown as OrderPayload;
+    assert.equal(outpatient.order.orderType, 'O');
+    const unsaid = mapHl7Message(fixture('orm-o01-imaging-v24.hl7'), options).events[0]?.payload as unknown as OrderPayload;
+    assert.equal(unsaid.order.orderType, undefined);
+  });
+});
