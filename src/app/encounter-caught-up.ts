@@ -25,7 +25,7 @@ import type { ClinicalEvent } from '../event/envelope.ts';
 import type { GroupProgress } from '../kafka/group-progress.ts';
 import { TIMELINE_GROUP } from '../processors/patient-timeline.ts';
 import type { Sql } from '../store/db.ts';
-import type { Topology } from '../topology/topology.ts';
+import { type Topology, eventKeyOn } from '../topology/topology.ts';
 
 const POLL_MS = 250;
 
@@ -49,7 +49,7 @@ export async function encounterCaughtUp(
     topology.topics
       .filter((t) => t.role === 'input' && t.consumers.includes(TIMELINE_GROUP))
       .flatMap((t) => {
-        const key = event[t.key];
+        const key = eventKeyOn(t, event);
         return typeof key === 'string' ? [progress.partitionOf(t.name, key)] : [];
       }),
   );

@@ -16,6 +16,7 @@ import { createLlmClient, llmConfigured } from '../llm/client.ts';
 import { LagMonitor } from '../observe/lag.ts';
 import { observeDecision, registerMetrics, trackWorkers } from '../observe/metrics.ts';
 import { payloadCrypto } from '../phi/encryption.ts';
+import { AuditRelay } from '../phi/audit-relay.ts';
 import { logger } from '../phi/log.ts';
 import { llmInterpretationNarrator } from '../processors/interpretation-narrator.ts';
 import { createPseudonymizer, loadPseudonymKey } from '../phi/pseudonym.ts';
@@ -25,7 +26,7 @@ import { openStore } from '../store/open.ts';
 import { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { SupervisedWorker } from '../runtime/supervisor.ts';
 import { provision } from '../topology/provision.ts';
-import { deadLetterTopic } from '../topology/topology.ts';
+import { auditTopic, deadLetterTopic } from '../topology/topology.ts';
 import { TokenStore, apiTokenFile, registerAuth } from '../web/auth.ts';
 import { registerDashboard } from '../web/dashboard.ts';
 import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
@@ -143,6 +144,10 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     registerAuth(intake, tokens);
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
     registerMetrics(intake);
+    // The audit log's rows go to the audit topic too (an outbox, src/phi/audit-relay.ts).
+    const auditRelay = new AuditRelay({ db, bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topic: auditTopic(config.topology).name });
+    auditRelay.start();
+    stops.push(() => auditRelay.stop());
     const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
     dlqMonitor.start();
     stops.push(async () => dlqMonitor.stop());

@@ -4,10 +4,11 @@
 // The store's tables are found by their columns rather than listed here, so tables added later
 // (by other migrations) that carry patient_id are included without touching this file.
 import type { Database, Sql } from '../store/db.ts';
+import { appendAudit } from '../store/audit-log.ts';
 import { destroyPatientKeys } from './patient-keys.ts';
 
 /** Kept: the key tombstones (forgotten records are recognised by them) and the audit trails. */
-const KEPT = new Set(['patient_keys', 'patient_forgotten', 'audit_log', 'vigil_migrations']);
+const KEPT = new Set(['patient_keys', 'patient_forgotten', 'audit_log', 'audit_relay', 'vigil_migrations']);
 
 export interface ForgetResult {
   keysDestroyed: number;
@@ -72,6 +73,8 @@ export async function forgetPatient(db: Database, patientId: string, by: string,
       keysDestroyed,
       rowsDeleted,
     ]);
+    // Also in the audit log every other action goes to (and from there to the audit topic).
+    await appendAudit(tx, { actor: by, action: 'patient.forget', target: patientId, reason });
     return { keysDestroyed, rowsDeleted, tables: counts };
   });
 }

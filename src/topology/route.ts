@@ -1,7 +1,7 @@
 // Where an event goes: the topics its type is routed to, each keyed by the field the topology names.
 import type { ClinicalEvent } from '../event/envelope.ts';
 import { EventValidationError } from '../event/envelope.ts';
-import { type Topology, topicsForEventType } from './topology.ts';
+import { type Topology, eventKeyOn, topicsForEventType } from './topology.ts';
 
 export interface Route {
   topic: string;
@@ -14,7 +14,7 @@ export function routeEvent(topology: Topology, event: ClinicalEvent): Route[] {
     throw new EventValidationError([{ field: 'event_type', rule: 'has no topic in the topology' }]);
   }
   return topics.map((topic) => {
-    const key = event[topic.key];
+    const key = eventKeyOn(topic, event);
     if (typeof key !== 'string') {
       // encounter_id is optional in the envelope but required where it is the partition key.
       throw new EventValidationError([

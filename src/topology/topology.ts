@@ -1,14 +1,20 @@
 // The whole topology in one place: which events go where, keyed by what, kept how long,
 // read by whom. Everything else (provisioning, routing, ACLs, alert rules) is derived from it.
-import type { EventType } from '../event/envelope.ts';
+import type { ClinicalEvent, EventType } from '../event/envelope.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** The envelope field whose value is the record key (and so decides the partition). */
-export type KeyField = 'patient_id' | 'encounter_id' | 'event_type';
+export type KeyField = 'patient_id' | 'encounter_id' | 'event_type' | 'actor';
 
-export type TopicRole = 'input' | 'output' | 'dead-letter';
+/** The record key of an event on this topic: the envelope field the topology names. */
+export function eventKeyOn(topic: TopicSpec, event: ClinicalEvent): string | undefined {
+  // `actor` keys audit records, which are not events.
+  return topic.key === 'actor' ? undefined : (event[topic.key] ?? undefined);
+}
+
+export type TopicRole = 'input' | 'output' | 'dead-letter' | 'audit';
 
 export interface TopicSpec {
   name: string;
@@ -90,6 +96,18 @@ export const defaultTopology: Topology = {
       eventTypes: [],
       description: 'Records that kept failing: investigated and replayed by people',
     },
+    {
+      name: 'vigil-audit',
+      role: 'audit',
+      partitions: 1,
+      key: 'actor',
+      // Six years: the HIPAA retention period for security documentation (45 CFR 164.316(b)(2)).
+      retentionMs: 6 * 365 * DAY_MS,
+      consumers: [],
+      producers: [],
+      eventTypes: [],
+      description: 'Every access to PHI and every operator action (who, what, when, why), relayed from the audit_log table',
+    },
     output('ai-risk-scores', 'ai-risk-assessment', 'NEWS2, Charlson and LACE scores'),
     output('ai-care-gaps', 'ai-care-gap-detection', 'Care gaps opened and closed'),
     output('ai-critical-alerts', 'ai-critical-value-alert', 'Critical lab value alerts'),
@@ -135,6 +153,12 @@ export function withOverrides(base: Topology, overrides: Record<string, TopicOve
 /** Input topics an event of this type is written to (a discharge goes to two). */
 export function topicsForEventType(topology: Topology, type: EventType): TopicSpec[] {
   return topology.topics.filter((t) => t.eventTypes.includes(type));
+}
+
+export function auditTopic(topology: Topology): TopicSpec {
+  const audit = topology.topics.find((t) => t.role === 'audit');
+  if (!audit) throw new Error('topology has no audit topic');
+  return audit;
 }
 
 export function deadLetterTopic(topology: Topology): TopicSpec {

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EVENT_TYPES, EventValidationError, validateEvent } from '../../src/event/envelope.ts';
 import { routeEvent } from '../../src/topology/route.ts';
-import { consumerGroups, deadLetterTopic, defaultTopology, withOverrides } from '../../src/topology/topology.ts';
+import { auditTopic, consumerGroups, deadLetterTopic, defaultTopology, withOverrides } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
 
 const HOUR = 3_600_000;
 
 describe('topology', () => {
   it('holds the five topics of the design with their partitions, keys and retention', () => {
-    const seed = defaultTopology.topics.filter((t) => t.role !== 'output');
+    const seed = defaultTopology.topics.filter((t) => t.role !== 'output' && t.role !== 'audit');
     assert.deepEqual(
       seed.map((t) => [t.name, t.partitions, t.key, t.retentionMs / HOUR]),
       [
@@ -21,6 +21,8 @@ describe('topology', () => {
       ],
     );
     assert.equal(deadLetterTopic(defaultTopology).name, 'ai-events-dlq');
+    const audit = auditTopic(defaultTopology);
+    assert.deepEqual([audit.name, audit.partitions, audit.key, audit.retentionMs / HOUR / 24, audit.consumers], ['vigil-audit', 1, 'actor', 2190, []]);
   });
 
   it('names the seven AI consumer groups and the timeline projection over every input topic', () => {
