@@ -10,6 +10,7 @@ import { createHl7Intake } from '../gateway/hl7-intake.ts';
 import { buildIntake } from '../gateway/http-intake.ts';
 import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
+import { describeConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { LagMonitor } from '../observe/lag.ts';
@@ -35,7 +36,7 @@ export interface RunningJob {
 
 export async function startMainJob(config: VigilConfig, say: (line: string) => void): Promise<RunningJob> {
   const cluster = await ensureCluster(config, say);
-  say(`Kafka: ${cluster.bootstrap.join(',')}${config.kafka.brokers ? ' (configured)' : ' (local broker)'}`);
+  say(`Kafka: ${describeConnection(cluster)}${config.kafka.brokers ? ' (configured)' : ' (local broker)'}`);
   // Whatever started is stopped again if a later step fails, newest first.
   const stops: (() => Promise<void>)[] = [];
   if (cluster.startedLocal) stops.push(() => stopLocalBroker(localBrokerOptions(config).dir).then(() => {}));
@@ -44,7 +45,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
   };
 
   try {
-    const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: cluster.bootstrap });
+    const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, ...kafkaClientOptions(cluster) });
     try {
       const results = await provision(admin, config.topology, config.kafka.replicationFactor);
       const changed = results.filter((r) => r.action !== 'unchanged');
@@ -69,6 +70,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       (decl) =>
         new SupervisedWorker(decl, {
           bootstrap: cluster.bootstrap,
+          security: cluster.security,
           clientId: config.kafka.clientId,
           // Stable per host: a restarted job fences its own predecessor's transactions.
           instanceId: hostname(),
@@ -85,12 +87,13 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const untrack = trackWorkers(() => workers.map((w) => w.stats()));
     stops.push(async () => untrack());
     // Lag from the broker, for every group of the topology (also those with no worker here).
-    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
+    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
     lag.start();
     stops.push(() => lag.stop());
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,
+      security: cluster.security,
       clientId: `${config.kafka.clientId}-gateway`,
       topology: config.topology,
       ackTimeoutMs: config.kafka.ackTimeoutMs,

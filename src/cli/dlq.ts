@@ -38,7 +38,7 @@ function entryJson(e: DlqEntry): Record<string, unknown> {
 }
 
 async function list(config: VigilConfig, group: string | undefined, json: boolean, say: Say): Promise<number> {
-  const entries = await listDeadLetters({ bootstrap: await requireCluster(config), clientId: config.kafka.clientId, topology: config.topology, group });
+  const entries = await listDeadLetters({ ...(await requireCluster(config)), clientId: config.kafka.clientId, topology: config.topology, group });
   if (json) {
     say(JSON.stringify({ entries: entries.map(entryJson) }, null, 2));
     return 0;
@@ -102,8 +102,8 @@ export async function dlqCommand(config: VigilConfig, args: string[], say: Say):
       case 'replay': {
         if ((ref === undefined) === (values.group === undefined)) return usage('dlq replay takes a DLQ offset, or --group G --all');
         if (values.group !== undefined && !values.all) return usage(`replaying every failed entry of ${values.group} needs --all`);
-        const bootstrap = await requireCluster(config);
-        const common = { bootstrap, clientId: config.kafka.clientId, topology: config.topology };
+        const kafka = await requireCluster(config);
+        const common = { ...kafka, clientId: config.kafka.clientId, topology: config.topology };
         const result = await withStore(config, (db) =>
           ref !== undefined ? replayDeadLetter({ ...common, db, ref }) : replayGroup({ ...common, db, group: values.group as string }),
         );
@@ -112,10 +112,10 @@ export async function dlqCommand(config: VigilConfig, args: string[], say: Say):
       }
       case 'release': {
         if (ref !== undefined || !values.group || values.key === undefined) return usage('dlq release needs --group G --key K');
-        const bootstrap = await requireCluster(config);
+        const kafka = await requireCluster(config);
         const key = values.key;
         const group = values.group;
-        const result = await withStore(config, (db) => releaseParked({ bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, group, key }));
+        const result = await withStore(config, (db) => releaseParked({ ...kafka, clientId: config.kafka.clientId, topology: config.topology, db, group, key }));
         report(result, say);
         return 0;
       }

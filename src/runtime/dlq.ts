@@ -12,6 +12,7 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
 import { type ParkedKey, listParkedKeys, releaseKey } from '../store/parked-keys.ts';
@@ -51,8 +52,7 @@ export interface DeadLetter extends DlqEntry {
   headers: Record<string, string>;
 }
 
-export interface DlqOptions {
-  bootstrap: string[];
+export interface DlqOptions extends KafkaConnection {
   clientId?: string;
   topology: Topology;
 }
@@ -188,7 +188,7 @@ export async function readDeadLetters(opts: DlqOptions): Promise<DeadLetter[]> {
     clientId: `${opts.clientId ?? 'vigil'}-dlq`,
     // Never joined: the reader fetches partitions directly and commits nothing.
     groupId: `${opts.clientId ?? 'vigil'}-dlq-reader`,
-    bootstrapBrokers: opts.bootstrap,
+    ...kafkaClientOptions(opts),
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     maxWaitTime: 500,
   });
@@ -285,7 +285,7 @@ async function send(opts: DlqOptions, items: { letter: DeadLetter; follower: boo
   if (items.length === 0) return [];
   const producer = new Producer<Buffer, Buffer, string, string>({
     clientId: `${opts.clientId ?? 'vigil'}-dlq-replay`,
-    bootstrapBrokers: opts.bootstrap,
+    ...kafkaClientOptions(opts),
     idempotent: true,
     acks: -1,
     // The key's partition as every other vigil producer computes it: the patient's other records.
