@@ -59,6 +59,7 @@ try {
     });
     env.KAFKA_BROKERS = broker.bootstrap;
     Object.assign(env, securityEnv(brokerConnection(broker).security, broker.secure?.adminPasswordFile ?? ''));
+    if (broker.secure) process.stderr.write('test broker: SASL_SSL only (SCRAM-SHA-512, its own CA, ACLs enforced); tests connect as its admin\n');
   }
   // Several worker processes share a store only through a Postgres server.
   if (!env.VIGIL_TEST_DATABASE_URL) {
