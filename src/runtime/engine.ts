@@ -224,6 +224,7 @@ export class WorkerRuntime {
       partitioner: compatibilityPartitioner,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
     });
+    // Under ACLs a non-super principal needs the client form of AddPartitionsToTxn (see there).
     useClientRequestVersions(this.#producer);
     this.#consumer = new Consumer<Buffer, Buffer, string, string>({
       clientId: `${clientId}-${group}`,
