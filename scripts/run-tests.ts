@@ -1,12 +1,15 @@
 // Runs the test suite with `node --test` against a real Kafka broker: the one named by
 // KAFKA_BROKERS, or else a fresh single-node broker on free ports in a temp folder; and a real
 // Postgres server (VIGIL_TEST_DATABASE_URL, or a fresh one). What it starts it always stops and
-// removes afterwards (also on Ctrl-C).
+// removes afterwards (also on Ctrl-C). VIGIL_TEST_KAFKA_SECURITY=SASL_SSL starts that broker with
+// a SASL_SSL listener (SCRAM-SHA-512, its own CA, ACLs enforced) and hands the tests its admin
+// credentials in the VIGIL_KAFKA_* variables, so the suite runs over TLS and SASL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocalBroker, stopLocalBroker } from '../src/kafka/local-broker.ts';
+import { brokerConnection, startLocalBroker, stopLocalBroker } from '../src/kafka/local-broker.ts';
+import { securityEnv } from '../src/kafka/connection.ts';
 import { TEST_PACKAGES, ensureDebianPackages } from './debian.ts';
 import { type TestPostgres, startTestPostgres, stopTestPostgres } from './test-postgres.ts';
 
@@ -41,6 +44,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 let code = 1;
 try {
   ensureDebianPackages(TEST_PACKAGES, (line) => process.stderr.write(`test set-up: ${line}\n`));
+  const secured = env.VIGIL_TEST_KAFKA_SECURITY?.toUpperCase();
+  if (secured && secured !== 'SASL_SSL' && secured !== 'PLAINTEXT') throw new Error('VIGIL_TEST_KAFKA_SECURITY must be SASL_SSL or PLAINTEXT');
   if (!env.KAFKA_BROKERS) {
     brokerDir = mkdtempSync(join(tmpdir(), 'vigil-test-kafka-'));
     const broker = await startLocalBroker({
@@ -50,8 +55,11 @@ try {
       port: 0,
       controllerPort: 0,
       progress: (line) => process.stderr.write(`test broker: ${line}\n`),
+      ...(secured === 'SASL_SSL' ? { secure: {} } : {}),
     });
     env.KAFKA_BROKERS = broker.bootstrap;
+    Object.assign(env, securityEnv(brokerConnection(broker).security, broker.secure?.adminPasswordFile ?? ''));
+    if (broker.secure) process.stderr.write('test broker: SASL_SSL only (SCRAM-SHA-512, its own CA, ACLs enforced); tests connect as its admin\n');
   }
   // Several worker processes share a store only through a Postgres server.
   if (!env.VIGIL_TEST_DATABASE_URL) {

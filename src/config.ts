@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LLM_DEFAULTS, type LlmSettings } from './llm/settings.ts';
+import { type KafkaSecurity, type SecurityFileConfig, securityFromConfig } from './kafka/connection.ts';
+import { type AclPrincipals, principalsFromConfig } from './topology/acls.ts';
 import { type TopicOverride, type Topology, defaultTopology, withOverrides } from './topology/topology.ts';
 
 export interface VigilConfig {
@@ -18,6 +20,10 @@ export interface VigilConfig {
     replicationFactor: number;
     /** How long a caller waiting for Kafka's acknowledgement (HTTP intake, MLLP ACK) waits. */
     ackTimeoutMs: number;
+    /** TLS and SASL/SCRAM (kafka.security, VIGIL_KAFKA_* variables); unset means PLAINTEXT. */
+    security: KafkaSecurity | undefined;
+    /** Which principal each consumer group and the gateway use, for the ACLs `provision` grants. */
+    principals: AclPrincipals;
   };
   localKafka: {
     /** Preferred ports; when taken (or 0) a free one is chosen at first start and kept. */
@@ -60,7 +66,14 @@ export interface VigilConfig {
 }
 
 interface ConfigFile {
-  kafka?: { brokers?: string[] | string; clientId?: string; replicationFactor?: number; ackTimeoutMs?: number };
+  kafka?: {
+    brokers?: string[] | string;
+    clientId?: string;
+    replicationFactor?: number;
+    ackTimeoutMs?: number;
+    security?: SecurityFileConfig;
+    principals?: Partial<AclPrincipals>;
+  };
   localKafka?: { port?: number; controllerPort?: number };
   http?: { host?: string; port?: number };
   mllp?: { host?: string; port?: number; timeZone?: string };
@@ -197,7 +210,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     if (o.retentionMs !== undefined) int(o.retentionMs, `topics.${name}.retentionMs`, -1);
   }
   let topology: Topology;
+  let security: KafkaSecurity | undefined;
+  let principals: AclPrincipals;
   try {
+    security = securityFromConfig(file.kafka?.security, env);
+    principals = principalsFromConfig(file.kafka?.principals);
     topology = withOverrides(defaultTopology, overrides);
   } catch (err) {
     throw new ConfigError((err as Error).message);
@@ -211,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       clientId: file.kafka?.clientId ?? 'vigil',
       replicationFactor: int(file.kafka?.replicationFactor ?? -1, 'kafka.replicationFactor', -1, 32),
       ackTimeoutMs: int(env.VIGIL_ACK_TIMEOUT_MS ?? file.kafka?.ackTimeoutMs ?? 10_000, 'ackTimeoutMs', 1),
+      security,
+      principals,
     },
     localKafka: {
       port: int(env.VIGIL_KAFKA_PORT ?? file.localKafka?.port ?? 9092, 'localKafka.port', 0, 65_535),

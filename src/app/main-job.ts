@@ -10,6 +10,7 @@ import { createHl7Intake } from '../gateway/hl7-intake.ts';
 import { buildIntake } from '../gateway/http-intake.ts';
 import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
+import { describeConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { createLlmClient, llmConfigured } from '../llm/client.ts';
@@ -51,7 +52,7 @@ export interface RunningJob {
 
 export async function startMainJob(config: VigilConfig, say: (line: string) => void): Promise<RunningJob> {
   const cluster = await ensureCluster(config, say);
-  say(`Kafka: ${cluster.bootstrap.join(',')}${config.kafka.brokers ? ' (configured)' : ' (local broker)'}`);
+  say(`Kafka: ${describeConnection(cluster)}${config.kafka.brokers ? ' (configured)' : ' (local broker)'}`);
   // Whatever started is stopped again if a later step fails, newest first.
   const stops: (() => Promise<void>)[] = [];
   if (cluster.startedLocal) stops.push(() => stopLocalBroker(localBrokerOptions(config).dir).then(() => {}));
@@ -60,7 +61,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
   };
 
   try {
-    const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: cluster.bootstrap });
+    const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, ...kafkaClientOptions(cluster) });
     try {
       const results = await provision(admin, config.topology, config.kafka.replicationFactor);
       const changed = results.filter((r) => r.action !== 'unchanged');
@@ -83,7 +84,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     say(llm ? `LLM: ${new URL(config.llm.baseUrl as string).host} model ${llm.model}, ${llm.baa ? 'BAA-covered: identifiers allowed' : 'not BAA-covered: prompts de-identified'}` : 'LLM: none configured, deterministic text');
 
     // The discharge summary watches the timeline's progress on the encounter's partitions.
-    const progress = new GroupProgress({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId });
+    const progress = new GroupProgress({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId });
     stops.push(() => progress.close());
     // Workers first, so that stopping (newest first) closes the gateway before them.
     const declarations = [
@@ -100,6 +101,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       (decl) =>
         new SupervisedWorker(decl, {
           bootstrap: cluster.bootstrap,
+          security: cluster.security,
           clientId: config.kafka.clientId,
           // Stable per host: a restarted job fences its own predecessor's transactions.
           instanceId: hostname(),
@@ -117,12 +119,13 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const untrack = trackWorkers(() => workers.map((w) => w.stats()));
     stops.push(async () => untrack());
     // Lag from the broker, for every group of the topology (also those with no worker here).
-    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
+    const lag = new LagMonitor({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, intervalMs: config.observe.lagIntervalMs });
     lag.start();
     stops.push(() => lag.stop());
 
     const producer = new EventProducer({
       bootstrap: cluster.bootstrap,
+      security: cluster.security,
       clientId: `${config.kafka.clientId}-gateway`,
       topology: config.topology,
       ackTimeoutMs: config.kafka.ackTimeoutMs,
@@ -145,13 +148,13 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     registerFhirRoutes(intake, { producer, topology: config.topology, mapOptions: keys });
     registerMetrics(intake);
     // The audit log's rows go to the audit topic too (an outbox, src/phi/audit-relay.ts).
-    const auditRelay = new AuditRelay({ db, bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topic: auditTopic(config.topology).name });
+    const auditRelay = new AuditRelay({ db, bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topic: auditTopic(config.topology).name });
     auditRelay.start();
     stops.push(() => auditRelay.stop());
-    const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db });
+    const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db });
     dlqMonitor.start();
     stops.push(async () => dlqMonitor.stop());
-    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 

@@ -71,7 +71,7 @@ async function withStore<T>(config: VigilConfig, fn: (db: Database) => Promise<T
 }
 
 async function list(config: VigilConfig, opts: { group: string | undefined; all: boolean; json: boolean }, say: Say): Promise<number> {
-  const base = { bootstrap: await requireCluster(config), clientId: config.kafka.clientId, topology: config.topology, group: opts.group, all: opts.all };
+  const base = { ...(await requireCluster(config)), clientId: config.kafka.clientId, topology: config.topology, group: opts.group, all: opts.all };
   let entries: ListedEntry[];
   try {
     entries = await withStore(config, (db) => listDeadLetters({ ...base, db }));
@@ -104,7 +104,7 @@ async function list(config: VigilConfig, opts: { group: string | undefined; all:
 }
 
 async function show(config: VigilConfig, ref: string, opts: { json: boolean; payload: boolean; by: Attribution }, say: Say): Promise<number> {
-  const common = { bootstrap: await requireCluster(config), clientId: config.kafka.clientId, topology: config.topology, ref };
+  const common = { ...(await requireCluster(config)), clientId: config.kafka.clientId, topology: config.topology, ref };
   const { entry, viewed } = await withStore(config, async (db) => ({
     entry: await showDeadLetter({ ...common, db }),
     viewed: opts.payload ? await viewDeadLetterPayload({ ...common, ...opts.by, db }) : undefined,
@@ -181,8 +181,8 @@ export async function dlqCommand(config: VigilConfig, args: string[], say: Say):
       case 'replay': {
         if ((ref === undefined) === (values.group === undefined)) return usage('dlq replay takes a DLQ ref, or --group G --all');
         if (values.group !== undefined && !values.all) return usage(`replaying every failed entry of ${values.group} needs --all`);
-        const bootstrap = await requireCluster(config);
-        const common = { bootstrap, clientId: config.kafka.clientId, topology: config.topology, ...by };
+        const kafka = await requireCluster(config);
+        const common = { ...kafka, clientId: config.kafka.clientId, topology: config.topology, ...by };
         const result = await withStore(config, (db) =>
           ref !== undefined ? replayDeadLetter({ ...common, db, ref }) : replayGroup({ ...common, db, group: values.group as string }),
         );
@@ -191,16 +191,16 @@ export async function dlqCommand(config: VigilConfig, args: string[], say: Say):
       }
       case 'release': {
         if (ref !== undefined || !values.group || values.key === undefined) return usage('dlq release needs --group G --key K');
-        const bootstrap = await requireCluster(config);
+        const kafka = await requireCluster(config);
         const key = values.key;
         const group = values.group;
-        const result = await withStore(config, (db) => releaseParked({ bootstrap, clientId: config.kafka.clientId, topology: config.topology, ...by, db, group, key }));
+        const result = await withStore(config, (db) => releaseParked({ ...kafka, clientId: config.kafka.clientId, topology: config.topology, ...by, db, group, key }));
         report(result, say);
         return 0;
       }
       case 'purge': {
         if ((ref === undefined) === (values.group === undefined)) return usage('dlq purge takes a DLQ ref, or --group G');
-        const common = { bootstrap: await requireCluster(config), clientId: config.kafka.clientId, topology: config.topology, ...by };
+        const common = { ...(await requireCluster(config)), clientId: config.kafka.clientId, topology: config.topology, ...by };
         const { purged } = await withStore(config, (db) =>
           ref !== undefined ? purgeDeadLetters({ ...common, db, ref }) : purgeDeadLetters({ ...common, db, group: values.group as string }),
         );

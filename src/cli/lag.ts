@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { VigilConfig } from '../config.ts';
 import { requireCluster } from '../kafka/cluster.ts';
+import type { KafkaConnection } from '../kafka/connection.ts';
 import { type GroupReport, LagMonitor, type LagReport, readLag, reportOf } from '../observe/lag.ts';
 import { table } from './table.ts';
 
@@ -90,9 +91,9 @@ function render(command: 'lag' | 'groups', report: LagReport, args: LagArgs): st
   return `${body}\n${at}: ${report.groups.length} group(s), ${total} record(s) behind`;
 }
 
-async function watch(config: VigilConfig, bootstrap: string[], command: 'lag' | 'groups', args: LagArgs, say: Say): Promise<number> {
+async function watch(config: VigilConfig, kafka: KafkaConnection, command: 'lag' | 'groups', args: LagArgs, say: Say): Promise<number> {
   // A monitor, not repeated reads: its window gives the status its trend (WARN, STALL).
-  const monitor = new LagMonitor({ bootstrap, clientId: config.kafka.clientId, topology: config.topology, groups: args.group ? [args.group] : undefined });
+  const monitor = new LagMonitor({ ...kafka, clientId: config.kafka.clientId, topology: config.topology, groups: args.group ? [args.group] : undefined });
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -121,9 +122,9 @@ async function run(command: 'lag' | 'groups', config: VigilConfig, argv: string[
   if (args.group !== undefined && !config.topology.topics.some((t) => t.consumers.includes(args.group as string))) {
     return usage(`${args.group} is not a consumer group of the topology`, command);
   }
-  const bootstrap = await requireCluster(config);
-  if (args.watch !== undefined) return watch(config, bootstrap, command, args, say);
-  const snapshot = await readLag({ bootstrap, clientId: config.kafka.clientId, topology: config.topology, groups: args.group ? [args.group] : undefined });
+  const kafka = await requireCluster(config);
+  if (args.watch !== undefined) return watch(config, kafka, command, args, say);
+  const snapshot = await readLag({ ...kafka, clientId: config.kafka.clientId, topology: config.topology, groups: args.group ? [args.group] : undefined });
   say(render(command, reportOf(snapshot), args));
   return 0;
 }

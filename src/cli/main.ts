@@ -4,10 +4,12 @@ import { Admin } from '@platformatic/kafka';
 import { loadConfig, type VigilConfig } from '../config.ts';
 import { startMainJob } from '../app/main-job.ts';
 import { ensureCluster, localBrokerOptions, requireCluster } from '../kafka/cluster.ts';
+import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { brokerAnswers, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../kafka/local-broker.ts';
 import { payloadCrypto } from '../phi/encryption.ts';
 import { StoreInUseError, openStore } from '../store/open.ts';
+import { aclPlan, applyAcls } from '../topology/acls.ts';
 import { provision } from '../topology/provision.ts';
 import { dlqCommand } from './dlq.ts';
 import { FORGET_HELP, KEYS_HELP, forgetCommand, keysCommand } from './keys.ts';
@@ -29,7 +31,8 @@ Commands:
                             simulated hospital feeding it (Ctrl-C stops it)
   kafka start|stop|status   manage the local single-node Kafka broker (KRaft)
   topology [--json]         print topics, partitions, keys, retention and consumer groups
-  provision                 create missing topics, correct retention, report partition mismatches
+  provision [--acls]        create missing topics, correct retention, report partition mismatches;
+                            grant the topology's ACLs (always when kafka.security is SASL_SSL)
   produce [file|-]          send events from a JSON or NDJSON file (or stdin) to Kafka
   simulate                  play a simulated hospital into the MLLP gateway (--rate, --duration, --seed)
   replay --group G --to T   reset a stopped consumer group's offsets so it re-reads records
@@ -46,7 +49,9 @@ Commands:
 Configuration: vigil.config.json in the project (or $VIGIL_CONFIG); environment variables
 KAFKA_BROKERS (use that cluster, start nothing), DATABASE_URL (Postgres instead of the embedded
 store), VIGIL_HTTP_HOST, VIGIL_HTTP_PORT, VIGIL_MLLP_HOST, VIGIL_MLLP_PORT, VIGIL_TIME_ZONE,
-VIGIL_SIMULATE_RATE, VIGIL_ENCRYPTION (on|off), VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL.
+VIGIL_SIMULATE_RATE, VIGIL_ENCRYPTION (on|off), VIGIL_KAFKA_PORT, VIGIL_ACK_TIMEOUT_MS, VIGIL_HOME, VIGIL_LOG_LEVEL;
+Kafka security: VIGIL_KAFKA_SECURITY, VIGIL_KAFKA_SASL_USERNAME, VIGIL_KAFKA_SASL_PASSWORD(_FILE),
+VIGIL_KAFKA_SASL_MECHANISM, VIGIL_KAFKA_CA_FILE.
 See README.md.
 `;
 
@@ -86,12 +91,16 @@ Nothing is started when a cluster is configured (KAFKA_BROKERS or kafka.brokers)
 
 Prints the topology: per topic its role, partitions, key field, retention, consumer groups and
 the event types routed to it. --json prints {"topics": [{name, partitions, key, retentionMs,
-consumers, ...}]}.
+consumers, ...}], "acls": [...]}, acls being the ALLOW rules \`provision\` grants.
 `,
-  provision: `Usage: ./vigil provision
+  provision: `Usage: ./vigil provision [--acls]
 
 Creates missing topics with their partitions and retention.ms, corrects drifted retention, and
 reports partition-count mismatches without changing them (exit code 2). Idempotent.
+With --acls, or always when kafka.security is SASL_SSL, it also grants the topology's ACLs (each
+consumer group's principal, User:<group> by default, reads its inputs and writes its outputs and
+the DLQ; the gateway's, User:vigil-gateway, writes the inputs); ACLs already there are kept. Run
+it as a principal allowed to alter ACLs (a super user).
 `,
   produce: `Usage: ./vigil produce [file|-]
 
@@ -166,10 +175,12 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function withAdmin<T>(config: VigilConfig, bootstrap: string[], fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, bootstrapBrokers: bootstrap });
+async function withAdmin<T>(config: VigilConfig, kafka: KafkaConnection, what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin({ clientId: `${config.kafka.clientId}-admin`, ...kafkaClientOptions(kafka) });
   try {
     return await fn(admin);
+  } catch (err) {
+    throw explainKafkaError(err, kafka, what);
   } finally {
     await admin.close();
   }
@@ -192,7 +203,7 @@ async function kafkaCommand(config: VigilConfig, action: string | undefined): Pr
       return 0;
     case 'status': {
       if (config.kafka.brokers) {
-        const ok = await brokerAnswers(config.kafka.brokers);
+        const ok = await brokerAnswers({ bootstrap: config.kafka.brokers, security: config.kafka.security });
         say(`configured cluster ${config.kafka.brokers.join(',')}: ${ok ? 'answering' : 'not answering'}`);
         return ok ? 0 : 1;
       }
@@ -207,10 +218,16 @@ async function kafkaCommand(config: VigilConfig, action: string | undefined): Pr
   }
 }
 
-async function provisionCommand(config: VigilConfig): Promise<number> {
-  const bootstrap = await requireCluster(config);
-  const results = await withAdmin(config, bootstrap, (admin) => provision(admin, config.topology, config.kafka.replicationFactor));
+async function provisionCommand(config: VigilConfig, acls: boolean): Promise<number> {
+  const kafka = await requireCluster(config);
+  const results = await withAdmin(config, kafka, 'provisioning topics', (admin) => provision(admin, config.topology, config.kafka.replicationFactor));
   say(table(['topic', 'action', 'detail'], results.map((r) => [r.topic, r.action, r.detail])));
+  // ACLs only mean something once clients authenticate: automatic with SASL, on request otherwise.
+  if (acls || config.kafka.security?.sasl) {
+    const rules = aclPlan(config.topology, config.kafka.principals);
+    const applied = await withAdmin(config, kafka, 'granting ACLs', (admin) => applyAcls(admin, rules));
+    say(`ACLs: ${rules.length} in the topology, ${applied.created} created, ${applied.present} already present`);
+  }
   return results.some((r) => r.action === 'partitions-differ') ? 2 : 0;
 }
 
@@ -232,6 +249,7 @@ async function produceCommand(config: VigilConfig, file: string | undefined): Pr
   const phi = db && payloadCrypto(config, db);
   const producer = new EventProducer({
     bootstrap: cluster.bootstrap,
+    security: cluster.security,
     clientId: `${config.kafka.clientId}-cli`,
     topology: config.topology,
     ackTimeoutMs: config.kafka.ackTimeoutMs,
@@ -299,6 +317,7 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      acls: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -322,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
       say(topologyCommand(config, values.json));
       return 0;
     case 'provision':
-      return provisionCommand(config);
+      return provisionCommand(config, values.acls);
     case 'produce':
       return produceCommand(config, rest[0]);
     default:

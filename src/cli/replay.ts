@@ -42,10 +42,10 @@ export async function replayCommand(config: VigilConfig, args: string[], say: (l
   if (values.partition !== undefined && !/^\d+$/.test(values.partition)) return usage('--partition must be a partition number');
   if (values.partition !== undefined && !values.topic) return usage('--partition needs --topic');
 
-  const bootstrap = await requireCluster(config);
+  const kafka = await requireCluster(config);
   try {
     const result = await resetGroupOffsets({
-      bootstrap,
+      ...kafka,
       clientId: config.kafka.clientId,
       topology: config.topology,
       group: values.group,

@@ -1,4 +1,5 @@
 import type { VigilConfig } from '../config.ts';
+import { aclPlan } from '../topology/acls.ts';
 import { formatDuration, table } from './table.ts';
 
 export function topologyCommand(config: VigilConfig, json: boolean): string {
@@ -16,6 +17,7 @@ export function topologyCommand(config: VigilConfig, json: boolean): string {
           producers: t.producers,
           eventTypes: t.eventTypes,
         })),
+        acls: aclPlan(config.topology, config.kafka.principals),
       },
       null,
       2,

@@ -2,6 +2,7 @@
 import { Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka';
 import { type EventMetadata, type Headers, encodeEvent } from '../event/codec.ts';
 import type { ClinicalEvent } from '../event/envelope.ts';
+import { type KafkaConnection, kafkaClientOptions } from './connection.ts';
 import { routeEvent } from '../topology/route.ts';
 import type { Topology } from '../topology/topology.ts';
 
@@ -12,8 +13,7 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
-export interface EventProducerOptions {
-  bootstrap: string[];
+export interface EventProducerOptions extends KafkaConnection {
   clientId: string;
   topology: Topology;
   /** A send not acknowledged within this time fails (the idempotent client itself retries for long). */
@@ -34,7 +34,7 @@ export class EventProducer {
     this.#ackTimeoutMs = opts.ackTimeoutMs;
     this.#producer = new Producer<Buffer, Buffer, string, string>({
       clientId: opts.clientId,
-      bootstrapBrokers: opts.bootstrap,
+      ...kafkaClientOptions(opts),
       idempotent: true,
       acks: -1,
       // Same key -> same partition as Kafka's Java client, so every producer agrees on a patient's partition.

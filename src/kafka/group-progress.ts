@@ -2,6 +2,7 @@
 // Used to wait, across topics, for a group (the patient timeline) to have finished every record
 // appended before some moment. Offsets only: nothing here reads a record.
 import { Admin, FetchIsolationLevels, compatibilityPartitioner } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from './connection.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -17,8 +18,8 @@ export class GroupProgress {
   readonly #admin: Admin;
   readonly #counts = new Map<string, number>();
 
-  constructor(opts: { bootstrap: string[]; clientId: string }) {
-    this.#admin = new Admin({ clientId: `${opts.clientId}-progress`, bootstrapBrokers: opts.bootstrap });
+  constructor(opts: KafkaConnection & { clientId: string }) {
+    this.#admin = new Admin({ clientId: `${opts.clientId}-progress`, ...kafkaClientOptions(opts) });
   }
 
   /** The partition a record with this key is in: Kafka's murmur2 partitioner, as every vigil producer uses. */

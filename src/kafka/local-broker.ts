@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from './connection.ts';
+import { type SecureBrokerOptions, type SecureBrokerState, type SecureSetup, prepareSecureBroker, secureConnection } from './local-broker-security.ts';
 
 export interface LocalBrokerOptions {
   /** Project checkout: holds kafka/pom.xml and kafka/log4j2.properties. */
@@ -20,6 +22,11 @@ export interface LocalBrokerOptions {
   controllerPort: number;
   /** Progress lines for people waiting. */
   progress?: (line: string) => void;
+  /**
+   * Serve clients on SASL_SSL (SCRAM-SHA-512, a CA made here, ACLs enforced) instead of
+   * PLAINTEXT. Chosen when the storage is formatted; a formatted broker keeps its mode.
+   */
+  secure?: SecureBrokerOptions;
 }
 
 export interface BrokerState {
@@ -27,6 +34,13 @@ export interface BrokerState {
   port: number;
   controllerPort: number;
   bootstrap: string;
+  /** Set when the broker serves SASL_SSL: how to reach it as its admin. */
+  secure?: SecureBrokerState;
+}
+
+/** How to reach a local broker as its admin. */
+export function brokerConnection(state: BrokerState): KafkaConnection {
+  return state.secure ? secureConnection(state.bootstrap, state.secure) : { bootstrap: [state.bootstrap] };
 }
 
 const STATE_FILE = 'broker.json';
@@ -102,17 +116,22 @@ async function choosePort(preferred: number, avoid: number[]): Promise<number> {
   }
 }
 
-function serverProperties(dir: string, port: number, controllerPort: number): string {
+function serverProperties(dir: string, port: number, controllerPort: number, secure: SecureSetup | undefined): string {
+  const listeners = secure
+    ? secure.properties(port, controllerPort)
+    : [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+      ];
   return [
     '# Written by vigil: a single-node KRaft broker+controller on loopback.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
+    ...listeners,
     `log.dirs=${join(dir, 'data')}`,
     // One node: every internal topic has one replica; one offsets partition keeps group joins fast.
     'offsets.topic.replication.factor=1',
@@ -147,11 +166,11 @@ function isBrokerProcess(pid: number): boolean {
   }
 }
 
-/** Asks the broker for cluster metadata; resolves true when it answers. */
-export async function brokerAnswers(bootstrap: string[] | string, timeoutMs = 2_000): Promise<boolean> {
+/** Asks the broker for cluster metadata; resolves true when it answers (and lets us in). */
+export async function brokerAnswers(target: KafkaConnection | string, timeoutMs = 2_000): Promise<boolean> {
   const admin = new Admin({
     clientId: 'vigil-probe',
-    bootstrapBrokers: Array.isArray(bootstrap) ? bootstrap : [bootstrap],
+    ...kafkaClientOptions(typeof target === 'string' ? { bootstrap: [target] } : target),
     connectTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retries: 0,
@@ -169,7 +188,7 @@ export async function brokerAnswers(bootstrap: string[] | string, timeoutMs = 2_
 export async function localBrokerStatus(dir: string): Promise<(BrokerState & { answering: boolean }) | undefined> {
   const state = readJson<BrokerState>(join(dir, STATE_FILE));
   if (!state || !isBrokerProcess(state.pid)) return undefined;
-  return { ...state, answering: await brokerAnswers(state.bootstrap) };
+  return { ...state, answering: await brokerAnswers(brokerConnection(state)) };
 }
 
 function logTail(dir: string, lines = 20): string {
@@ -204,18 +223,19 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<Broker
   const javaProps = [`-Dlog4j2.configurationFile=${logConfig}`, `-Dvigil.kafka.logFile=${join(opts.dir, 'broker.log')}`];
 
   // Ports are chosen once, when the storage is formatted, and kept: the quorum lives in the data.
-  let ports = readJson<{ port: number; controllerPort: number }>(join(opts.dir, PORTS_FILE));
+  let ports = readJson<{ port: number; controllerPort: number; secure?: SecureBrokerState }>(join(opts.dir, PORTS_FILE));
   if (!ports || !existsSync(join(opts.dir, 'data', 'meta.properties'))) {
     const port = await choosePort(opts.port, []);
     const controllerPort = await choosePort(opts.controllerPort, [port]);
-    ports = { port, controllerPort };
+    const secure = opts.secure ? prepareSecureBroker(opts.dir, opts.secure) : undefined;
+    ports = { port, controllerPort, ...(secure ? { secure: secure.state } : {}) };
     const props = join(opts.dir, 'server.properties');
-    writeFileSync(props, serverProperties(opts.dir, port, controllerPort));
+    writeFileSync(props, serverProperties(opts.dir, port, controllerPort, secure));
     const clusterId = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' });
     if (clusterId.status !== 0) throw new LocalBrokerError(`StorageTool random-uuid failed:\n${clusterId.stderr}`);
     const format = spawnSync(
       'java',
-      [...javaProps, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId.stdout.trim(), '-c', props, '--ignore-formatted'],
+      [...javaProps, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId.stdout.trim(), '-c', props, '--ignore-formatted', ...(secure?.formatArgs ?? [])],
       { encoding: 'utf8' },
     );
     if (format.status !== 0) throw new LocalBrokerError(`formatting KRaft storage failed:\n${format.stdout}${format.stderr}`);
@@ -248,7 +268,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<Broker
       rmSync(join(opts.dir, STATE_FILE), { force: true });
       throw new LocalBrokerError(`the Kafka broker exited during start-up${logTail(opts.dir)}`);
     }
-    if (await brokerAnswers(state.bootstrap, 1_000)) return { ...state, started: true };
+    if (await brokerAnswers(brokerConnection(state), 1_000)) return { ...state, started: true };
     await sleep(250);
   }
   await stopLocalBroker(opts.dir);

@@ -7,6 +7,7 @@
 //
 // Offsets are plain numbers (exact below 2^53) so snapshots serialise to JSON as they are.
 import { Admin, type ClusterTopicMetadata, Consumer, FetchIsolationLevels, IS_CONTROL } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from '../phi/log.ts';
 import { type Topology, consumerGroups } from '../topology/topology.ts';
 import { type Evaluation, evaluateGroup } from './lag-status.ts';
@@ -45,8 +46,7 @@ export interface LagSnapshot {
   groups: GroupLag[];
 }
 
-export interface LagReaderOptions {
-  bootstrap: string[];
+export interface LagReaderOptions extends KafkaConnection {
   clientId?: string;
   topology: Topology;
   /** Only these groups; by default every consumer group of the topology. */
@@ -78,12 +78,12 @@ export class LagReader {
   constructor(opts: LagReaderOptions) {
     this.#opts = opts;
     const clientId = `${opts.clientId ?? 'vigil'}-lag`;
-    this.#admin = new Admin({ clientId, bootstrapBrokers: opts.bootstrap });
+    this.#admin = new Admin({ clientId, ...kafkaClientOptions(opts) });
     this.#consumer = new Consumer({
       clientId,
       // Never joined: it only lists offsets and fetches single batches.
       groupId: `${clientId}-reader`,
-      bootstrapBrokers: opts.bootstrap,
+      ...kafkaClientOptions(opts),
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       maxWaitTime: 100,
     });

@@ -4,6 +4,7 @@
 // with the same id, which readers use to drop the repeat. Rows hold no PHI (targets are refs).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer, stringSerializer } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from './log.ts';
 import type { Sql } from '../store/db.ts';
 
@@ -12,9 +13,8 @@ const BATCH = 500;
 // The client's idempotent send can wait a long time for a broker that is away: give up the round.
 const SEND_TIMEOUT_MS = 30_000;
 
-export interface AuditRelayOptions {
+export interface AuditRelayOptions extends KafkaConnection {
   db: Sql;
-  bootstrap: string[];
   clientId: string;
   topic: string;
   /** Time between rounds; 1 s by default. */
@@ -40,7 +40,7 @@ export class AuditRelay {
     this.#opts = opts;
     this.#producer = new Producer({
       clientId: `${opts.clientId}-audit`,
-      bootstrapBrokers: opts.bootstrap,
+      ...kafkaClientOptions(opts),
       idempotent: true,
       acks: -1,
       serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },

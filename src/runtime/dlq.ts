@@ -12,6 +12,7 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
 import { appendAudit } from '../store/audit-log.ts';
@@ -60,8 +61,7 @@ export interface ListedEntry extends DlqEntry {
   resolution: Resolution | null;
 }
 
-export interface DlqOptions {
-  bootstrap: string[];
+export interface DlqOptions extends KafkaConnection {
   clientId?: string;
   topology: Topology;
 }
@@ -204,7 +204,7 @@ export async function readDeadLetters(opts: DlqOptions): Promise<DeadLetter[]> {
     clientId: `${opts.clientId ?? 'vigil'}-dlq`,
     // Never joined: the reader fetches partitions directly and commits nothing.
     groupId: `${opts.clientId ?? 'vigil'}-dlq-reader`,
-    bootstrapBrokers: opts.bootstrap,
+    ...kafkaClientOptions(opts),
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     maxWaitTime: 500,
   });
@@ -390,7 +390,7 @@ async function sendInto(opts: DlqOptions, items: { letter: DeadLetter; follower:
   if (items.length === 0) return;
   const producer = new Producer<Buffer, Buffer, string, string>({
     clientId: `${opts.clientId ?? 'vigil'}-dlq-replay`,
-    bootstrapBrokers: opts.bootstrap,
+    ...kafkaClientOptions(opts),
     idempotent: true,
     acks: -1,
     // The key's partition as every other vigil producer computes it: the patient's other records.

@@ -17,6 +17,8 @@ import {
 } from '@platformatic/kafka';
 import { HEADER, decodeEvent } from '../event/codec.ts';
 import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
+import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
+import { useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
 import type { Database } from '../store/db.ts';
 import { type StoredDecision, findDecisions, markDelivered, recordDecisions } from '../store/effects.ts';
@@ -31,8 +33,7 @@ import { type Decision, NonRetryableError, type OutputRecord, type WorkerDeclara
 
 type KafkaMessage = Message<Buffer, Buffer, string, string>;
 
-export interface RuntimeOptions {
-  bootstrap: string[];
+export interface RuntimeOptions extends KafkaConnection {
   clientId: string;
   /** Stable per worker instance: its transactional id, so a restarted instance fences its predecessor. */
   instanceId: string;
@@ -216,12 +217,12 @@ export class WorkerRuntime {
   }
 
   async start(): Promise<void> {
-    const { bootstrap, clientId, instanceId } = this.#opts;
+    const { clientId, instanceId } = this.#opts;
     const group = this.#decl.group;
     await this.#refreshParked();
     this.#producer = new Producer<Buffer, Buffer, string, string>({
       clientId: `${clientId}-${group}`,
-      bootstrapBrokers: bootstrap,
+      ...kafkaClientOptions(this.#opts),
       transactionalId: `vigil-${group}-${instanceId}`,
       idempotent: true,
       // InitProducerId as a new producer (-1/-1). The client's default (0/0) is refused with
@@ -231,10 +232,12 @@ export class WorkerRuntime {
       partitioner: compatibilityPartitioner,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
     });
+    // Under ACLs a non-super principal needs the client form of AddPartitionsToTxn (see there).
+    useClientRequestVersions(this.#producer);
     this.#consumer = new Consumer<Buffer, Buffer, string, string>({
       clientId: `${clientId}-${group}`,
       groupId: group,
-      bootstrapBrokers: bootstrap,
+      ...kafkaClientOptions(this.#opts),
       autocommit: false,
       maxWaitTime: 200,
       sessionTimeout: 10_000,
@@ -253,6 +256,8 @@ export class WorkerRuntime {
       fallbackMode: MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    }).catch((err: unknown) => {
+      throw explainKafkaError(err, this.#opts, `joining group ${group} on ${this.#decl.topics.join(',')}`);
     });
     this.#stream.on('data', (m: KafkaMessage) => this.#accept(m));
     this.#stream.on('error', (err: Error) => this.#fail(err));

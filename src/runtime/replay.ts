@@ -4,13 +4,13 @@
 // Only for a group with no live member: a running worker would overwrite the reset at its next
 // commit, and Kafka refuses commits from outside a live group anyway.
 import { Admin, FetchIsolationLevels } from '@platformatic/kafka';
+import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from '../phi/log.ts';
 import type { Topology } from '../topology/topology.ts';
 
 export type ReplayTarget = { kind: 'earliest' } | { kind: 'time'; at: Date } | { kind: 'offset'; offset: bigint };
 
-export interface ResetOffsetsOptions {
-  bootstrap: string[];
+export interface ResetOffsetsOptions extends KafkaConnection {
   clientId?: string;
   topology: Topology;
   group: string;
@@ -141,7 +141,7 @@ export async function resetGroupOffsets(opts: ResetOffsetsOptions): Promise<Rese
   if (opts.to.kind === 'offset' && !opts.topic) throw new ReplayError('an explicit offset needs --topic (it applies to every partition, or to --partition)');
   if (opts.partition !== undefined && !opts.topic) throw new ReplayError('--partition needs --topic');
   const topics = groupTopics(opts);
-  const admin = new Admin({ clientId: `${opts.clientId ?? 'vigil'}-replay`, bootstrapBrokers: opts.bootstrap });
+  const admin = new Admin({ clientId: `${opts.clientId ?? 'vigil'}-replay`, ...kafkaClientOptions(opts) });
   try {
     await assertGroupIdle(admin, opts.group);
     const counts = await partitionsOf(admin, topics);

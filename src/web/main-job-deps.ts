@@ -18,7 +18,7 @@ export interface MainJobDashboardOptions extends DlqOptions {
 }
 
 export function mainJobDashboardDeps(opts: MainJobDashboardOptions): DashboardDeps {
-  const dlq = { bootstrap: opts.bootstrap, clientId: opts.clientId, topology: opts.topology, db: opts.db };
+  const dlq = { bootstrap: opts.bootstrap, security: opts.security, clientId: opts.clientId, topology: opts.topology, db: opts.db };
   // Every action changes entry states: the next listing reads the DLQ and the store again.
   const acting = async <T>(action: Promise<T>): Promise<T> => {
     try {

@@ -15,7 +15,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { parseAck } from '../gateway/mllp/messages.ts';
 import { MllpTestClient } from '../gateway/mllp/client.ts';
-import { committedCount, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const run = uniqueSuffix();
@@ -64,7 +64,7 @@ describe('lab and medication AI from MLLP to alerts', () => {
   let declarations: WorkerDeclaration[];
 
   async function startWorker(decl: WorkerDeclaration): Promise<void> {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     await runtime.start();
     runtimes.set(decl.group, runtime);
   }
@@ -72,7 +72,7 @@ describe('lab and medication AI from MLLP to alerts', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     server = new MllpServer({ handler: createHl7Intake({ producer, db, mapper: createPseudonymizer(Buffer.alloc(32, 9)) }).handler });
     client = await MllpTestClient.connect(await server.listen());
     declarations = [timelineWorker(topology), own(criticalValueWorker(topology, db)), own(drugInteractionWorker(topology, db))];
@@ -121,7 +121,7 @@ describe('lab and medication AI from MLLP to alerts', () => {
     await runtimes.get(group)?.stop();
     await waitFor('the reset (once the group is empty)', async () => {
       try {
-        await resetGroupOffsets({ bootstrap: testBootstrap(), topology, group, topic: labs, to: { kind: 'earliest' } });
+        await resetGroupOffsets({ ...testConnection(), topology, group, topic: labs, to: { kind: 'earliest' } });
         return true;
       } catch (err) {
         if (err instanceof GroupActiveError) return false;

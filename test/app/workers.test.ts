@@ -10,7 +10,7 @@ import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
-import { readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 describe('AI workers wired as in the main job', () => {
@@ -22,9 +22,9 @@ describe('AI workers wired as in the main job', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     for (const decl of [timelineWorker(topology), criticalValueWorker(topology, db), drugInteractionWorker(topology, db)]) {
-      const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+      const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
       await runtime.start();
       runtimes.push(runtime);
     }

@@ -6,7 +6,7 @@ import { buildIntake } from '../../src/gateway/http-intake.ts';
 import { EventProducer } from '../../src/kafka/event-producer.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { readRecords, testBootstrap, topicOf } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 async function post(url: string, body: string): Promise<{ status: number; text: string }> {
@@ -22,7 +22,7 @@ describe('HTTP intake against a real broker', () => {
 
   before(async () => {
     topology = await provisionedTopology();
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test-intake', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test-intake', topology, ackTimeoutMs: 30_000 });
     app = buildIntake({ producer, topology });
     url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/events`;
   });

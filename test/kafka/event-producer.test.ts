@@ -6,7 +6,7 @@ import { EventValidationError, validateEvent } from '../../src/event/envelope.ts
 import { EventProducer } from '../../src/kafka/event-producer.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
-import { readRecords, testBootstrap, topicOf } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -17,7 +17,7 @@ describe('event producer against a real broker', () => {
 
   before(async () => {
     topology = await provisionedTopology();
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
   });
   after(async () => {
     await producer.close();

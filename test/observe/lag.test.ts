@@ -16,7 +16,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import { provision } from '../../src/topology/provision.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { containsCanary, event } from '../support/canary.ts';
-import { isolatedTopology, testBootstrap, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
+import { isolatedTopology, testBootstrap, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 
 const N = 25;
 
@@ -58,8 +58,8 @@ describe('consumer lag against a real broker', () => {
     labs = topicOf(topology, 'lab-results');
     group = `ai-critical-value-alert-${suffix}`;
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
-    monitor = new LagMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, intervalMs: 60_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    monitor = new LagMonitor({ ...testConnection(), clientId: 'vigil-test', topology, intervalMs: 60_000 });
     registerMetrics(app);
   });
   after(async () => {
@@ -116,7 +116,7 @@ describe('consumer lag against a real broker', () => {
 
     const runtime = new WorkerRuntime(
       { group, topics: [labs], processor: async () => ({ outputs: [] }) },
-      { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: suffix, deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db, onDecided: observeDecision },
+      { ...testConnection(), clientId: 'vigil-test', instanceId: suffix, deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db, onDecided: observeDecision },
     );
     runtimes.push(runtime);
     await runtime.start();
@@ -157,7 +157,7 @@ describe('consumer lag against a real broker', () => {
 
   it('./vigil lag --json gives per-partition committed, end, lag and status', async () => {
     const lines: string[] = [];
-    const config = { topology, kafka: { brokers: testBootstrap(), clientId: 'vigil-test' } } as unknown as VigilConfig;
+    const config = { topology, kafka: { brokers: testBootstrap(), security: testConnection().security, clientId: 'vigil-test' } } as unknown as VigilConfig;
     assert.equal(await lagCommand(config, ['--json'], (l) => lines.push(l)), 0);
     const out = JSON.parse(lines.join('\n')) as { at: string; groups: { group: string; status: string; totalLag: number; members: number; partitions: { topic: string; partition: number; committed: number | null; end: number; lag: number; lagSeconds: number }[] }[] };
     assert.ok(!Number.isNaN(Date.parse(out.at)));
@@ -191,13 +191,13 @@ describe('consumer lag against a real broker', () => {
         processor: (e, { signal }) =>
           e.patient_id === stuckKey ? new Promise<Decision>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))) : { outputs: [] },
       },
-      { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: `${suffix}-stall`, deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db },
+      { ...testConnection(), clientId: 'vigil-test', instanceId: `${suffix}-stall`, deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db },
     );
     runtimes.push(runtime);
     await runtime.start();
     await producer.send([validateEvent(event({ event_id: `${suffix}-stuck`, event_type: 'lab_result', patient_id: stuckKey }))], { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
     // A window of two samples: both must show the same committed offset with lag.
-    const watch = new LagMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, groups: [stalled], windowSize: 2 });
+    const watch = new LagMonitor({ ...testConnection(), clientId: 'vigil-test', topology, groups: [stalled], windowSize: 2 });
     try {
       await waitFor('everything but the stuck record processed', async () => {
         const g = groupOf(await watch.sample(), stalled);

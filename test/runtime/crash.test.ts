@@ -11,7 +11,7 @@ import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
-import { committedCount, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const WORKER = resolve(import.meta.dirname, '..', 'support', 'worker-process.ts');
@@ -23,7 +23,7 @@ describe('exactly-once effects with workers in real processes', () => {
 
   before(async () => {
     topology = await provisionedTopology();
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
   });
   after(async () => {
     for (const c of children) c.kill('SIGKILL');

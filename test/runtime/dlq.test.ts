@@ -19,7 +19,7 @@ import { provision } from '../../src/topology/provision.ts';
 import { type Topology, deadLetterTopic, defaultTopology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
 import { runCli } from '../support/cli.ts';
-import { committedCount, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
+import { committedCount, readRecords, testBootstrap, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -34,7 +34,7 @@ describe('dead-letter replay against a real broker', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
   });
   after(async () => {
     for (const r of runtimes) await r.stop();
@@ -44,7 +44,7 @@ describe('dead-letter replay against a real broker', () => {
   });
 
   function worker(decl: WorkerDeclaration, dlq = topicOf(topology, 'ai-events-dlq')): WorkerRuntime {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
     runtimes.push(runtime);
     return runtime;
   }
@@ -54,12 +54,12 @@ describe('dead-letter replay against a real broker', () => {
     runtimes.splice(runtimes.indexOf(runtime), 1);
   }
 
-  const opts = () => ({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, db });
+  const opts = () => ({ ...testConnection(), clientId: 'vigil-test', topology, db });
 
   async function entriesOf(group: string, count: number, t: Topology = topology): Promise<DlqEntry[]> {
     let entries: DlqEntry[] = [];
     await waitFor(`${count} DLQ entries of ${group}`, async () => {
-      entries = await listDeadLetters({ bootstrap: testBootstrap(), topology: t, group });
+      entries = await listDeadLetters({ ...testConnection(), topology: t, group });
       return entries.length >= count;
     });
     return entries;
@@ -179,7 +179,7 @@ describe('dead-letter replay against a real broker', () => {
       'the failure, then (after replay) the failure and its followers in order',
     );
     await waitFor('the worker let go of the key', () => runtime.parkedKeys().length === 0);
-    assert.equal((await listDeadLetters({ bootstrap: testBootstrap(), topology, group })).length, 3, 'nothing new dead-lettered');
+    assert.equal((await listDeadLetters({ ...testConnection(), topology, group })).length, 3, 'nothing new dead-lettered');
   });
 
   it('hold-key: release re-delivers the parked followers, not the failure', async () => {
@@ -264,7 +264,7 @@ describe('dead-letter replay against a real broker', () => {
     const dlq = topicOf(topology, 'ai-events-dlq');
     const tx = new Producer<Buffer, Buffer, string, string>({
       clientId: 'vigil-test-tx',
-      bootstrapBrokers: testBootstrap(),
+      ...testClientOptions(),
       transactionalId: `vigil-test-${run}`,
       idempotent: true,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
@@ -283,7 +283,7 @@ describe('dead-letter replay against a real broker', () => {
     // The coordinator writes the last commit marker after commit() returns: wait for it to land.
     let entries: Awaited<ReturnType<typeof listDeadLetters>> = [];
     await waitFor('the last committed entry', async () => {
-      entries = await listDeadLetters({ bootstrap: testBootstrap(), topology, group });
+      entries = await listDeadLetters({ ...testConnection(), topology, group });
       return entries.some((e) => e.eventId === `${run}-5`);
     });
     assert.deepEqual(entries.map((e) => e.eventId), [`${run}-0`, `${run}-3`, `${run}-5`]);
@@ -298,7 +298,7 @@ describe('dead-letter replay against a real broker', () => {
     const labs = topicOf(topology, 'lab-results');
     const bad = validateEvent(event({ event_id: `${run}-canary`, event_type: 'lab_result', patient_id: CANARY.mrn }));
     await producer.send([bad], meta);
-    const raw = new Producer({ clientId: 'vigil-test-raw', bootstrapBrokers: testBootstrap() });
+    const raw = new Producer({ clientId: 'vigil-test-raw', ...testClientOptions() });
     await raw.send({ messages: [{ topic: labs, key: Buffer.from(CANARY.mrn), value: Buffer.from(`{"note": "${CANARY.note}"`) }] });
     await raw.close();
 

@@ -13,7 +13,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import { listParkedKeys } from '../../src/store/parked-keys.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { committedCount, committedOffset, endOffsetTotal, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, committedOffset, endOffsetTotal, readRecords, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -31,7 +31,7 @@ describe('worker runtime against a real broker', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     labs = topicOf(topology, 'lab-results');
     adt = topicOf(topology, 'hl7-adt-events');
     alerts = topicOf(topology, 'ai-critical-alerts');
@@ -44,7 +44,7 @@ describe('worker runtime against a real broker', () => {
   });
 
   function start(decl: WorkerDeclaration): WorkerRuntime {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
     runtimes.push(runtime);
     return runtime;
   }
@@ -154,7 +154,7 @@ describe('worker runtime against a real broker', () => {
     const broken = validateEvent(event({ event_id: `${run}-broken`, event_type: 'lab_result', patient_id: 'R2' }));
     await send([flaky, broken]);
     // A poison record: not an event at all.
-    const raw = new Producer({ clientId: 'vigil-test-raw', bootstrapBrokers: testBootstrap() });
+    const raw = new Producer({ clientId: 'vigil-test-raw', ...testClientOptions() });
     await raw.send({ messages: [{ topic: labs, key: Buffer.from('R3'), value: Buffer.from(`{"event_id": ${CANARY.mrn}`) }] });
     await raw.close();
 
@@ -204,7 +204,7 @@ describe('worker runtime against a real broker', () => {
     const mine = validateEvent(event({ event_id: `${run}-mine`, event_type: 'registration_update', patient_id: `RS-${run}` }));
     const theirs = validateEvent(event({ event_id: `${run}-theirs`, event_type: 'registration_update', patient_id: `RS-${run}` }));
     const encoded = encodeEvent(theirs, meta);
-    const raw = new Producer({ clientId: 'vigil-test-raw', bootstrapBrokers: testBootstrap(), serializers: { headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)), headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)) } });
+    const raw = new Producer({ clientId: 'vigil-test-raw', ...testClientOptions(), serializers: { headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)), headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)) } });
     await raw.send({ messages: [{ topic: adt, key: Buffer.from(theirs.patient_id), value: encoded.value, headers: { ...encoded.headers, vigil_replay_group: 'some-other-group' } }] });
     await raw.close();
     await send([mine]);

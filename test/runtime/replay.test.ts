@@ -15,7 +15,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
 import { runCli } from '../support/cli.ts';
-import { committedCount, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
+import { committedCount, readRecords, testBootstrap, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -39,7 +39,7 @@ describe('replay (offset reset) against a real broker', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
   });
   after(async () => {
     for (const r of runtimes) await r.stop();
@@ -49,7 +49,7 @@ describe('replay (offset reset) against a real broker', () => {
   });
 
   function worker(decl: WorkerDeclaration): WorkerRuntime {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     runtimes.push(runtime);
     return runtime;
   }
@@ -98,14 +98,14 @@ describe('replay (offset reset) against a real broker', () => {
     await first.start();
     await waitFor('first run committed everything', async () => (await committedCount(group, adt)) === 30n);
 
-    await assert.rejects(resetGroupOffsets({ bootstrap: testBootstrap(), topology, group, topic: adt, to: { kind: 'earliest' } }), GroupActiveError);
+    await assert.rejects(resetGroupOffsets({ ...testConnection(), topology, group, topic: adt, to: { kind: 'earliest' } }), GroupActiveError);
     const cli = await runCli(['replay', '--group', group, '--topic', adt, '--to', 'earliest'], { KAFKA_BROKERS: testBootstrap().join(','), VIGIL_HOME: tmp });
     assert.equal(cli.code, 3, cli.stderr);
     assert.match(cli.stderr, /refused: consumer group .* is active/);
     assert.equal(await committedCount(group, adt), 30n, 'nothing moved');
     await stop(first);
 
-    const dry = await resetWhenIdle({ bootstrap: testBootstrap(), topology, group, topic: adt, to: { kind: 'earliest' }, dryRun: true });
+    const dry = await resetWhenIdle({ ...testConnection(), topology, group, topic: adt, to: { kind: 'earliest' }, dryRun: true });
     assert.equal(dry.applied, false);
     assert.equal(dry.partitions.length, 12);
     assert.equal(await committedCount(group, adt), 30n, 'a dry run changes nothing');
@@ -154,7 +154,7 @@ describe('replay (offset reset) against a real broker', () => {
     await waitFor('all committed', async () => (await committedCount(group, labs)) === 40n);
     await stop(runtime);
 
-    const result = await resetWhenIdle({ bootstrap: testBootstrap(), topology, group, topic: labs, to: { kind: 'time', at: cut } });
+    const result = await resetWhenIdle({ ...testConnection(), topology, group, topic: labs, to: { kind: 'time', at: cut } });
     const records = await readRecords([labs], 40);
     for (const p of result.partitions) {
       const firstLate = records.filter((r) => r.partition === p.partition && r.headers.ce_id?.includes('-late-')).sort((a, b) => (a.offset < b.offset ? -1 : 1))[0];
@@ -172,9 +172,9 @@ describe('replay (offset reset) against a real broker', () => {
     const run = uniqueSuffix();
     const group = `replay-offset-${run}`;
     const orders = topicOf(topology, 'clinical-orders');
-    const result = await resetGroupOffsets({ bootstrap: testBootstrap(), topology, group, topic: orders, partition: 3, to: { kind: 'offset', offset: 1_000n } });
+    const result = await resetGroupOffsets({ ...testConnection(), topology, group, topic: orders, partition: 3, to: { kind: 'offset', offset: 1_000n } });
     assert.deepEqual(result.partitions, [{ topic: orders, partition: 3, from: null, to: 0n }], 'an empty partition ends at 0');
-    await assert.rejects(resetGroupOffsets({ bootstrap: testBootstrap(), topology, group, to: { kind: 'offset', offset: 1n } }), ReplayError);
-    await assert.rejects(resetGroupOffsets({ bootstrap: testBootstrap(), topology, group, topic: orders, partition: 99, to: { kind: 'earliest' } }), ReplayError);
+    await assert.rejects(resetGroupOffsets({ ...testConnection(), topology, group, to: { kind: 'offset', offset: 1n } }), ReplayError);
+    await assert.rejects(resetGroupOffsets({ ...testConnection(), topology, group, topic: orders, partition: 99, to: { kind: 'earliest' } }), ReplayError);
   });
 });

@@ -1,13 +1,25 @@
 // Test helpers for a real broker: the suite runner (scripts/run-tests.ts) starts one and puts its
-// address in KAFKA_BROKERS. Every test works on topics of its own, so files can run side by side.
+// address in KAFKA_BROKERS (and, with VIGIL_TEST_KAFKA_SECURITY=SASL_SSL, its credentials in the
+// VIGIL_KAFKA_* variables). Every test works on topics of its own, so files can run side by side.
 import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
+import { type KafkaClientConnectionOptions, type KafkaConnection, kafkaClientOptions, securityFromConfig } from '../../src/kafka/connection.ts';
 import { type Topology, defaultTopology } from '../../src/topology/topology.ts';
 
 export function testBootstrap(): string[] {
   const brokers = process.env.KAFKA_BROKERS;
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test` (it starts a broker)');
   return brokers.split(',');
+}
+
+/** The test broker as every vigil client option object takes it: bootstrap plus security. */
+export function testConnection(): KafkaConnection {
+  return { bootstrap: testBootstrap(), security: securityFromConfig(undefined, process.env) };
+}
+
+/** The test broker as @platformatic/kafka's own clients take it (tests' raw producers and readers). */
+export function testClientOptions(): KafkaClientConnectionOptions {
+  return kafkaClientOptions(testConnection());
 }
 
 export function uniqueSuffix(): string {
@@ -26,7 +38,7 @@ export function topicOf(topology: Topology, prefix: string): string {
 }
 
 export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin({ clientId: 'vigil-test-admin', bootstrapBrokers: testBootstrap() });
+  const admin = new Admin({ clientId: 'vigil-test-admin', ...testClientOptions() });
   try {
     return await fn(admin);
   } finally {
@@ -53,7 +65,7 @@ export async function readRecords(topics: string[], count: number, idleMs = 5_00
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     clientId: 'vigil-test-reader',
     groupId: `vigil-test-reader-${uniqueSuffix()}`,
-    bootstrapBrokers: testBootstrap(),
+    ...testClientOptions(),
     maxWaitTime: 200,
   });
   const records: ReadRecord[] = [];
@@ -96,7 +108,7 @@ export async function committedCount(group: string, topic: string): Promise<bigi
 
 /** Sum over partitions of the topic's end offsets: what a group has finished once caught up. */
 export async function endOffsetTotal(topic: string): Promise<bigint> {
-  const consumer = new Consumer({ clientId: 'vigil-test-offsets', groupId: `vigil-test-offsets-${uniqueSuffix()}`, bootstrapBrokers: testBootstrap() });
+  const consumer = new Consumer({ clientId: 'vigil-test-offsets', groupId: `vigil-test-offsets-${uniqueSuffix()}`, ...testClientOptions() });
   try {
     const ends = await consumer.listOffsets({ topics: [topic], timestamp: -1n });
     return (ends.get(topic) ?? []).reduce((a, b) => a + b, 0n);

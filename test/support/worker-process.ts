@@ -3,6 +3,7 @@
 // STORE_DIR. Every decision also writes a row to test_effects (no unique key there, so a second
 // application of the same writes would show). SIGTERM stops it gracefully.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { securityFromConfig } from '../../src/kafka/connection.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { openDatabase } from '../../src/store/db.ts';
 
@@ -30,7 +31,7 @@ const runtime = new WorkerRuntime(
       await tx.query('INSERT INTO test_effects (group_id, event_id) VALUES ($1, $2)', [env('GROUP'), e.event_id]);
     },
   },
-  { bootstrap: env('KAFKA_BROKERS').split(','), clientId: 'vigil-test-worker', instanceId: env('INSTANCE_ID'), deadLetterTopic: env('DLQ_TOPIC'), db },
+  { bootstrap: env('KAFKA_BROKERS').split(','), security: securityFromConfig(undefined, process.env), clientId: 'vigil-test-worker', instanceId: env('INSTANCE_ID'), deadLetterTopic: env('DLQ_TOPIC'), db },
 );
 runtime.onFailure(() => process.exit(2));
 process.once('SIGTERM', () => {

@@ -9,7 +9,7 @@ import { buildIntake } from '../../../src/gateway/http-intake.ts';
 import { EventProducer } from '../../../src/kafka/event-producer.ts';
 import type { Topology } from '../../../src/topology/topology.ts';
 import { CANARY, containsCanary } from '../../support/canary.ts';
-import { readRecords, testBootstrap, topicOf } from '../../support/kafka.ts';
+import { readRecords, testConnection, topicOf } from '../../support/kafka.ts';
 import { provisionedTopology } from '../../support/topics.ts';
 import { ctOrder, finishedEncounter, omit, options, potassium, transaction } from './fixtures.ts';
 
@@ -73,7 +73,7 @@ describe('FHIR intake against a real broker', () => {
 
   before(async () => {
     topology = await provisionedTopology();
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test-fhir', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test-fhir', topology, ackTimeoutMs: 30_000 });
     // The JSON intake's app, as the gateway serves both: the FHIR plugin keeps its own errors.
     app = buildIntake({ producer, topology });
     registerFhirRoutes(app, { producer, topology, mapOptions: options });

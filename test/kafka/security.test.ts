@@ -1,0 +1,164 @@
+// Transport security and ACLs against a real SASL_SSL broker of the test's own: TLS from a CA
+// made here, SCRAM-SHA-512 users, StandardAuthorizer with nothing allowed unless granted.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Consumer, FetchIsolationLevels, type Message, MessagesStreamModes } from '@platformatic/kafka';
+import { validateEvent } from '../../src/event/envelope.ts';
+import { KafkaAccessError, type KafkaConnection, kafkaClientOptions, verifyKafkaAccess } from '../../src/kafka/connection.ts';
+import { EventProducer } from '../../src/kafka/event-producer.ts';
+import { type BrokerState, brokerAnswers, brokerConnection, startLocalBroker, stopLocalBroker } from '../../src/kafka/local-broker.ts';
+import { secureConnection } from '../../src/kafka/local-broker-security.ts';
+import { WorkerRuntime } from '../../src/runtime/engine.ts';
+import { type Database, openDatabase } from '../../src/store/db.ts';
+import { defaultTopology } from '../../src/topology/topology.ts';
+import { event } from '../support/canary.ts';
+import { runCli, ROOT } from '../support/cli.ts';
+import { uniqueSuffix } from '../support/kafka.ts';
+
+const ALERT_GROUP = 'ai-critical-value-alert';
+const USERS = { [ALERT_GROUP]: 'alert-Secret-1', 'vigil-gateway': 'gateway-Secret-2' };
+const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
+
+describe('Kafka over SASL_SSL with ACLs from the topology', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-secure-kafka-'));
+  let broker: BrokerState;
+  let admin: KafkaConnection;
+  let db: Database;
+  const runtimes: WorkerRuntime[] = [];
+
+  before(async () => {
+    broker = await startLocalBroker({ root: ROOT, dir, libDir: join(ROOT, '.vigil', 'kafka'), port: 0, controllerPort: 0, secure: { users: USERS } });
+    admin = brokerConnection(broker);
+    db = await openDatabase({});
+  });
+  after(async () => {
+    for (const r of runtimes) await r.stop().catch(() => {});
+    await db?.close();
+    await stopLocalBroker(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function as(username: string, password: string): KafkaConnection {
+    return secureConnection(broker.bootstrap, broker.secure!, { username, password });
+  }
+
+  function cliEnv(passwordEnv: Record<string, string>): Record<string, string> {
+    return {
+      KAFKA_BROKERS: broker.bootstrap,
+      VIGIL_HOME: join(dir, 'home'),
+      VIGIL_KAFKA_SECURITY: 'SASL_SSL',
+      VIGIL_KAFKA_SASL_USERNAME: 'admin',
+      VIGIL_KAFKA_CA_FILE: broker.secure!.caFile,
+      VIGIL_KAFKA_SASL_PASSWORD: '',
+      VIGIL_KAFKA_SASL_PASSWORD_FILE: '',
+      ...passwordEnv,
+    };
+  }
+
+  async function read(conn: KafkaConnection, topic: string, count: number): Promise<Message[]> {
+    const consumer = new Consumer({ clientId: 'vigil-test-reader', groupId: `vigil-test-reader-${uniqueSuffix()}`, ...kafkaClientOptions(conn), isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 });
+    const out: Message[] = [];
+    try {
+      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
+      await new Promise<void>((done, fail) => {
+        let timer = setTimeout(done, 10_000);
+        stream.on('data', (m: Message) => {
+          out.push(m);
+          clearTimeout(timer);
+          if (out.length >= count) done();
+          else timer = setTimeout(done, 10_000);
+        });
+        stream.on('error', fail);
+      });
+      await stream.close();
+    } finally {
+      await consumer.close(true);
+    }
+    return out;
+  }
+
+  it('provisions topics and the topology ACLs over SASL_SSL, idempotently, as the admin', async () => {
+    const env = cliEnv({ VIGIL_KAFKA_SASL_PASSWORD_FILE: broker.secure!.adminPasswordFile });
+    const first = await runCli(['provision'], env);
+    assert.equal(first.code, 0, first.stderr);
+    const rules = JSON.parse((await runCli(['topology', '--json'], env)).stdout).acls as unknown[];
+    assert.ok(rules.length > 0);
+    assert.match(first.stdout, new RegExp(`ACLs: ${rules.length} in the topology, ${rules.length} created, 0 already present`));
+    const again = await runCli(['provision'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`ACLs: ${rules.length} in the topology, 0 created, ${rules.length} already present`));
+  });
+
+  it('lets a client with the right password produce and consume over TLS', async () => {
+    const producer = new EventProducer({ ...admin, clientId: 'vigil-test', topology: defaultTopology, ackTimeoutMs: 30_000 });
+    try {
+      assert.equal(await producer.send([validateEvent(event({ event_id: 'tls-1', event_type: 'admission' }))], meta), 1);
+    } finally {
+      await producer.close();
+    }
+    const got = await read(admin, 'hl7-adt-events', 1);
+    assert.deepEqual(got.map((m) => JSON.parse(m.value.toString()).event_id), ['tls-1']);
+  });
+
+  it('refuses a wrong password at once with an error naming the listener and mechanism', async () => {
+    const conn = as('admin', 'not-the-password');
+    assert.equal(await brokerAnswers(conn, 5_000), false);
+    await assert.rejects(verifyKafkaAccess(conn, 'vigil-test'), (err: unknown) => {
+      assert.ok(err instanceof KafkaAccessError, String(err));
+      assert.equal(err.reason, 'SASL_AUTHENTICATION_FAILED');
+      assert.match(err.message, /SASL_SSL as admin with SCRAM-SHA-512/);
+      return true;
+    });
+
+    const cli = await runCli(['provision'], cliEnv({ VIGIL_KAFKA_SASL_PASSWORD: 'wrong-Password-9' }));
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /Kafka refused SASL authentication \(SASL_SSL as admin with SCRAM-SHA-512/);
+    assert.doesNotMatch(`${cli.stdout}${cli.stderr}`, /wrong-Password-9/);
+  });
+
+  it('refuses a client that does not trust the broker CA', async () => {
+    const conn = as('admin', 'irrelevant');
+    delete conn.security!.caFile;
+    await assert.rejects(verifyKafkaAccess(conn, 'vigil-test'), (err: unknown) => {
+      assert.ok(err instanceof KafkaAccessError, String(err));
+      assert.match(err.message, /TLS to Kafka failed .* certificate is not trusted/);
+      return true;
+    });
+  });
+
+  it("lets a consumer group's principal read its input and write its output, and nothing else", async () => {
+    const gateway = new EventProducer({ ...as('vigil-gateway', USERS['vigil-gateway']), clientId: 'vigil-test-gateway', topology: defaultTopology, ackTimeoutMs: 30_000 });
+    try {
+      assert.equal(await gateway.send([validateEvent(event({ event_id: 'acl-lab-1', event_type: 'lab_result' }))], meta), 1);
+    } finally {
+      await gateway.close();
+    }
+    const alertUser = as(ALERT_GROUP, USERS[ALERT_GROUP]);
+    const worker = (topics: string[]) => {
+      const runtime = new WorkerRuntime(
+        {
+          group: ALERT_GROUP,
+          topics,
+          processor: (e) => ({ outputs: [{ topic: 'ai-critical-alerts', key: e.patient_id, value: { source: e.event_id } }], writes: [] }),
+        },
+        { ...alertUser, clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: 'ai-events-dlq', db },
+      );
+      runtimes.push(runtime);
+      return runtime;
+    };
+    await worker(['lab-results']).start();
+    const alerts = await read(admin, 'ai-critical-alerts', 1);
+    assert.deepEqual(alerts.map((m) => JSON.parse(m.value.toString()).source), ['acl-lab-1']);
+
+    // Orders were never granted to the critical-value group.
+    await assert.rejects(worker(['clinical-orders']).start(), (err: unknown) => {
+      assert.ok(err instanceof KafkaAccessError, String(err));
+      assert.equal(err.reason, 'TOPIC_AUTHORIZATION_FAILED');
+      assert.match(err.message, /denied User:ai-critical-value-alert access to a topic/);
+      return true;
+    });
+  });
+});
