@@ -2,6 +2,7 @@
 // Bundle it came in, where its problems go). Shared by single-resource and Bundle mapping.
 import type { ClinicalEvent } from '../../event/envelope.ts';
 import { addIssue } from './errors.ts';
+import { mapCoverage } from './map-coverage.ts';
 import { mapDiagnosticReport } from './map-diagnostic-report.ts';
 import { mapEncounter } from './map-encounter.ts';
 import { mapMedicationRequest } from './map-medication-request.ts';
@@ -11,7 +12,7 @@ import { mapServiceRequest } from './map-service-request.ts';
 import { FhirNode, isObject } from './node.ts';
 import { checkIdentity, type MapScope, type ResourceContext } from './scope.ts';
 
-export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Encounter', 'Observation', 'DiagnosticReport', 'ServiceRequest', 'MedicationRequest'] as const;
+export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Encounter', 'Observation', 'DiagnosticReport', 'ServiceRequest', 'MedicationRequest', 'Coverage'] as const;
 
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];
 
@@ -22,6 +23,7 @@ const MAPPERS: Record<SupportedResourceType, (ctx: ResourceContext) => void> = {
   DiagnosticReport: mapDiagnosticReport,
   ServiceRequest: mapServiceRequest,
   MedicationRequest: mapMedicationRequest,
+  Coverage: mapCoverage,
 };
 
 export function isSupportedResourceType(type: unknown): type is SupportedResourceType {
