@@ -30,6 +30,7 @@ import { provision } from '../topology/provision.ts';
 import { auditTopic, deadLetterTopic } from '../topology/topology.ts';
 import { TokenStore, apiTokenFile, registerAuth } from '../web/auth.ts';
 import { registerDashboard } from '../web/dashboard.ts';
+import { registerPatientTimeline } from '../web/patient-timeline.ts';
 import { mainJobDashboardDeps } from '../web/main-job-deps.ts';
 import { GroupProgress } from '../kafka/group-progress.ts';
 import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
@@ -154,6 +155,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     const dlqMonitor = new DlqMonitor({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db });
     dlqMonitor.start();
     stops.push(async () => dlqMonitor.stop());
+    registerPatientTimeline(intake, db);
     registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());

@@ -42,6 +42,7 @@ export const ROUTE_ROLES: Record<string, Role | 'public'> = {
   'POST /api/dlq/groups/:group/replay': 'investigator',
   'POST /api/dlq/groups/:group/purge': 'investigator',
   'POST /api/parked/:group/:keyRef/release': 'investigator',
+  'POST /api/patients/:patientId/timeline': 'investigator',
   'GET /api/audit': 'admin',
 };
 
