@@ -16,6 +16,7 @@ import {
   replayGroup,
   showDeadLetter,
   viewDeadLetterPayload,
+  dlqEntryJson,
 } from '../runtime/dlq.ts';
 import type { Database } from '../store/db.ts';
 import { StoreInUseError, openStore } from '../store/open.ts';
@@ -39,27 +40,6 @@ function cliActor(): string {
   }
 }
 
-function entryJson(e: ListedEntry): Record<string, unknown> {
-  return {
-    ref: e.ref,
-    partition: e.partition,
-    offset: Number(e.offset),
-    sourceTopic: e.sourceTopic,
-    sourcePartition: e.sourcePartition,
-    sourceOffset: Number(e.sourceOffset),
-    group: e.group,
-    eventType: e.eventType,
-    eventId: e.eventId,
-    errorClass: e.errorClass,
-    rule: e.rule,
-    attempts: e.attempts,
-    failedAt: e.failedAt,
-    parked: e.parked,
-    replayOf: e.replayOf,
-    state: e.state,
-    resolution: e.resolution,
-  };
-}
 
 async function withStore<T>(config: VigilConfig, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openStore(config);
@@ -82,7 +62,7 @@ async function list(config: VigilConfig, opts: { group: string | undefined; all:
     entries = await listDeadLetters(base);
   }
   if (opts.json) {
-    say(JSON.stringify({ entries: entries.map(entryJson) }, null, 2));
+    say(JSON.stringify({ entries: entries.map(dlqEntryJson) }, null, 2));
     return 0;
   }
   const rows = entries.map((e) => [
@@ -110,7 +90,7 @@ async function show(config: VigilConfig, ref: string, opts: { json: boolean; pay
     viewed: opts.payload ? await viewDeadLetterPayload({ ...common, ...opts.by, db }) : undefined,
   }));
   if (opts.json) {
-    say(JSON.stringify({ entry: entryJson(entry), ...(viewed ? { payload: viewed.payload } : {}) }, null, 2));
+    say(JSON.stringify({ entry: dlqEntryJson(entry), ...(viewed ? { payload: viewed.payload } : {}) }, null, 2));
     return 0;
   }
   const r = entry.resolution;

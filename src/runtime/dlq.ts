@@ -514,3 +514,26 @@ export async function releaseParked(opts: RedeliverOptions & { group: string; ke
   const followers = followersOf(letters, opts.group, opts.key, anchor);
   return { released: 1, redelivered: await send(opts, followers.map((letter) => ({ letter, follower: true }))) };
 }
+
+/** An entry's metadata as JSON (offsets as numbers): a whitelist, so nothing else can slip in. */
+export function dlqEntryJson(e: ListedEntry): Record<string, unknown> {
+  return {
+    ref: e.ref,
+    partition: e.partition,
+    offset: Number(e.offset),
+    sourceTopic: e.sourceTopic,
+    sourcePartition: e.sourcePartition,
+    sourceOffset: Number(e.sourceOffset),
+    group: e.group,
+    eventType: e.eventType,
+    eventId: e.eventId,
+    errorClass: e.errorClass,
+    rule: e.rule,
+    attempts: e.attempts,
+    failedAt: e.failedAt,
+    parked: e.parked,
+    replayOf: e.replayOf,
+    state: e.state,
+    resolution: e.resolution,
+  };
+}

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Attribution, DlqError, type ListedEntry, type RedeliveryResult } from '../runtime/dlq.ts';
+import { type Attribution, DlqError, type RedeliveryResult, dlqEntryJson } from '../runtime/dlq.ts';
 import { actorOf } from './actor.ts';
 import type { DashboardDeps } from './deps.ts';
 
@@ -18,28 +18,6 @@ const STATIC: Record<string, { file: string; type: string }> = {
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 const MAX_REASON = 500;
 
-/** An entry's metadata as JSON (offsets as numbers): a whitelist, like the DLQ's own. */
-function entryJson(e: ListedEntry): Record<string, unknown> {
-  return {
-    ref: e.ref,
-    partition: e.partition,
-    offset: Number(e.offset),
-    sourceTopic: e.sourceTopic,
-    sourcePartition: e.sourcePartition,
-    sourceOffset: Number(e.sourceOffset),
-    group: e.group,
-    eventType: e.eventType,
-    eventId: e.eventId,
-    errorClass: e.errorClass,
-    rule: e.rule,
-    attempts: e.attempts,
-    failedAt: e.failedAt,
-    parked: e.parked,
-    replayOf: e.replayOf,
-    state: e.state,
-    resolution: e.resolution,
-  };
-}
 
 function resultJson(r: RedeliveryResult): Record<string, unknown> {
   return {
@@ -104,10 +82,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     const openByGroup: Record<string, number> = {};
     for (const e of open) openByGroup[e.group] = (openByGroup[e.group] ?? 0) + 1;
     const shown = (all === '1' || all === 'true' ? entries : open).filter((e) => !group || e.group === group);
-    return { open: open.length, total: entries.length, openByGroup, entries: shown.map(entryJson) };
+    return { open: open.length, total: entries.length, openByGroup, entries: shown.map(dlqEntryJson) };
   });
 
-  app.get('/api/dlq/:ref', (req, reply) => answer(reply, async () => entryJson(await deps.dlqEntry((req.params as { ref: string }).ref))));
+  app.get('/api/dlq/:ref', (req, reply) => answer(reply, async () => dlqEntryJson(await deps.dlqEntry((req.params as { ref: string }).ref))));
 
   app.post('/api/dlq/:ref/payload', (req, reply) =>
     answer(reply, async () => {
