@@ -5,6 +5,7 @@
 // result). Knows nothing clinical.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  Admin,
   Consumer,
   FetchIsolationLevels,
   type Message,
@@ -17,6 +18,7 @@ import {
 } from '@platformatic/kafka';
 import { HEADER, decodeEvent } from '../event/codec.ts';
 import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
+import { stableCommittedOffsets } from '../kafka/committed-offsets.ts';
 import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
 import { useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
@@ -162,7 +164,12 @@ export class WorkerRuntime {
   #partitions = new Map<string, PartitionQueue>();
   #consumer: Consumer<Buffer, Buffer, string, string> | undefined;
   #producer: Producer<Buffer, Buffer, string, string> | undefined;
+  #admin: Admin | undefined;
+  /** The newest stream; records are taken only from the one opened for the current generation. */
   #stream: MessagesStream<Buffer, Buffer, string, string> | undefined;
+  /** Bumped on every group join: records of streams opened before it are ignored. */
+  #epoch = 0;
+  #joined = false;
   #lookups: Batcher<string, StoredDecision<Decision> | undefined>;
   #parked = new Set<string>();
   #buffered = 0;
@@ -247,20 +254,25 @@ export class WorkerRuntime {
         headerValue: (b) => b?.toString() ?? '',
       },
     });
-    // A rebalance re-fetches from the committed offsets: commit what is done, then start afresh.
+    // Offsets the group resumes from, read stable (see committed-offsets.ts).
+    this.#admin = new Admin({ clientId: `${clientId}-${group}-offsets`, ...kafkaClientOptions(this.#opts), retries: 50, retryDelay: 100 });
+    // A rebalance is coming: commit what is done while this member still owns its partitions.
     this.#consumer.on('consumer:group:rebalance', () => void this.#flush());
-    this.#consumer.on('consumer:group:join', () => this.#resetAssignments());
+    this.#consumer.on('consumer:group:join', () => {
+      if (this.#joined) this.#onJoin();
+    });
+    // This first stream only joins the group (it never fetches: nothing reads it). Records come from
+    // a stream opened per generation, at the offsets the group committed.
     this.#stream = await this.#consumer.consume({
       topics: this.#decl.topics,
-      mode: MessagesStreamModes.COMMITTED,
-      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      mode: MessagesStreamModes.MANUAL,
+      offsets: [],
       autocommit: false,
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     }).catch((err: unknown) => {
       throw explainKafkaError(err, this.#opts, `joining group ${group} on ${this.#decl.topics.join(',')}`);
     });
-    this.#stream.on('data', (m: KafkaMessage) => this.#accept(m));
-    this.#stream.on('error', (err: Error) => this.#fail(err));
+    this.#joined = true;
+    await this.#openStream(++this.#epoch);
     this.#timer = setInterval(() => void this.#flush(), this.#policies.commitIntervalMs);
     this.#parkedTimer = setInterval(() => void this.#refreshParked().catch(() => {}), PARKED_REFRESH_MS);
     log.info({ group, topics: this.#decl.topics, instance: instanceId }, 'worker started');
@@ -280,6 +292,7 @@ export class WorkerRuntime {
     await this.#stream?.close().catch(() => {});
     await this.#consumer?.close().catch(() => {});
     await this.#producer?.close().catch(() => {});
+    await this.#admin?.close().catch(() => {});
     log.info({ ...this.stats(), notStarted: dropped, finished }, 'worker stopped');
   }
 
@@ -407,17 +420,54 @@ export class WorkerRuntime {
     }
   }
 
-  /** After a rebalance the stream re-fetches from the committed offsets: drop what was held. */
-  #resetAssignments(): void {
+  /**
+   * A new generation: everything held is dropped and fetched again from the committed offsets.
+   * The old stream may still deliver records fetched before the join (buffered, or a fetch in
+   * flight); they would start a partition past records whose outputs were never committed, and
+   * its positions may be moved by them, so it is replaced by a new stream, not re-positioned.
+   */
+  #onJoin(): void {
+    const epoch = ++this.#epoch;
+    this.#stream?.pause();
     // Uncommitted records come again from the committed offsets: they are not duplicates then.
     for (const q of this.#partitions.values()) for (const p of q.records) if (p.event && !p.duplicate) this.#taken.delete(p.event.event_id);
     this.#watermarks.revokeAll();
     this.#partitions.clear();
     this.#buffered = 0;
-    if (this.#paused && !this.#stopping) {
-      this.#paused = false;
-      this.#stream?.resume();
+    this.#paused = false;
+    this.#openStream(epoch).catch((err: unknown) => this.#fail(err as Error));
+  }
+
+  /** Opens the stream of a generation at the group's stable committed offsets; a later join supersedes it. */
+  async #openStream(epoch: number): Promise<void> {
+    const consumer = this.#consumer as Consumer<Buffer, Buffer, string, string>;
+    const { group, topics } = this.#decl;
+    // A commit in flight decides where the group resumes.
+    await this.#flushing;
+    const committed = await stableCommittedOffsets(this.#admin as Admin, group, consumer.assignments ?? []);
+    if (epoch !== this.#epoch || this.#stopping) return;
+    const stream = await consumer.consume({
+      topics,
+      mode: MessagesStreamModes.MANUAL,
+      offsets: committed,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    });
+    if (epoch !== this.#epoch || this.#stopping) {
+      await stream.close().catch(() => {});
+      return;
     }
+    for (const c of committed) this.#watermarks.assign(c.topic, c.partition, c.offset);
+    const previous = this.#stream;
+    this.#stream = stream;
+    stream.on('data', (m: KafkaMessage) => {
+      if (epoch === this.#epoch) this.#accept(m);
+    });
+    stream.on('error', (err: Error) => {
+      if (epoch === this.#epoch) this.#fail(err);
+    });
+    await previous?.close().catch(() => {});
   }
 
   async #refreshParked(): Promise<void> {
