@@ -22,8 +22,8 @@ import { stableCommittedOffsets } from '../kafka/committed-offsets.ts';
 import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
 import { useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
-import type { Database } from '../store/db.ts';
-import { type StoredDecision, findDecisions, markDelivered, recordDecisions } from '../store/effects.ts';
+import type { Database, Sql } from '../store/db.ts';
+import { type StoredDecision, decidedOffsets, findDecisions, markDelivered, recordDecidedOffsets, recordDecisions } from '../store/effects.ts';
 import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
 import { Batcher } from './batcher.ts';
 import { type FailedRecord, REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
@@ -97,6 +97,8 @@ interface Pending {
   parks: boolean;
   /** Its event id was already taken by this worker: effects happen once per event id. */
   duplicate?: boolean;
+  /** Below its partition's decided mark: an earlier run may have stored its decision. */
+  mayBeDecided: boolean;
 }
 
 interface PartitionQueue {
@@ -136,6 +138,14 @@ class StoreRejectedError extends NonRetryableError {
   }
 }
 
+function partitionOf(p: Pending): { topic: string; partition: number } {
+  return { topic: p.message.topic, partition: p.message.partition };
+}
+
+function hasEffects(d: Decision | undefined): boolean {
+  return (d?.outputs?.length ?? 0) > 0 || (d?.writes?.length ?? 0) > 0;
+}
+
 function tp(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
@@ -170,6 +180,8 @@ export class WorkerRuntime {
   /** Bumped on every group join: records of streams opened before it are ignored. */
   #epoch = 0;
   #joined = false;
+  /** Each partition's decided mark when it was assigned (see 016_decided_offsets.sql). */
+  #decidedBelow = new Map<string, bigint>();
   #lookups: Batcher<string, StoredDecision<Decision> | undefined>;
   #parked = new Set<string>();
   #buffered = 0;
@@ -306,7 +318,16 @@ export class WorkerRuntime {
     if (this.#stopping) return;
     const watermark = this.#watermarks.track(message.topic, message.partition, message.offset);
     if (!watermark) return; // fetched again after a rebalance while still held: already ours
-    const pending: Pending = { message, key: message.key?.toString() ?? '', headers: headersOf(message), watermark, reused: false, parks: false };
+    const id = tp(message.topic, message.partition);
+    const pending: Pending = {
+      message,
+      key: message.key?.toString() ?? '',
+      headers: headersOf(message),
+      watermark,
+      reused: false,
+      parks: false,
+      mayBeDecided: message.offset < (this.#decidedBelow.get(id) ?? 0n),
+    };
     try {
       pending.event = decodeEvent(message.value, pending.headers).event;
     } catch (err) {
@@ -320,7 +341,6 @@ export class WorkerRuntime {
         this.#taken.add(pending.event.event_id);
       }
     }
-    const id = tp(message.topic, message.partition);
     let queue = this.#partitions.get(id);
     if (!queue || queue.watermark !== watermark) {
       queue = { watermark, records: [] };
@@ -330,6 +350,8 @@ export class WorkerRuntime {
     if (++this.#buffered >= this.#policies.maxBuffered && !this.#paused) {
       this.#paused = true;
       this.#stream?.pause();
+      // Commit what is done now rather than at the next tick: fetching resumes sooner.
+      void this.#flush();
     }
     this.#scheduler.submit(pending.key, () => this.#process(pending)).then(
       () => watermark.complete(message.offset),
@@ -357,7 +379,7 @@ export class WorkerRuntime {
       return;
     }
     if (this.#opts.openPayload && !(await this.#open(p, record))) return;
-    const stored = await this.#lookups.load(p.event.event_id);
+    const stored = p.mayBeDecided ? await this.#lookups.load(p.event.event_id) : undefined;
     if (stored) {
       p.decision = stored.outputs;
       p.delivered = stored.delivered;
@@ -445,7 +467,9 @@ export class WorkerRuntime {
     // A commit in flight decides where the group resumes.
     await this.#flushing;
     const committed = await stableCommittedOffsets(this.#admin as Admin, group, consumer.assignments ?? []);
+    const decided = await decidedOffsets(this.#opts.db, group);
     if (epoch !== this.#epoch || this.#stopping) return;
+    this.#decidedBelow = new Map(decided.map((d) => [tp(d.topic, d.partition), d.next]));
     const stream = await consumer.consume({
       topics,
       mode: MessagesStreamModes.MANUAL,
@@ -503,10 +527,16 @@ export class WorkerRuntime {
     const { group } = this.#decl;
 
     // Store first: decisions (and their writes, applied only when the decision is new) and parked keys.
-    const fresh = all.filter((p) => p.decision && !p.reused);
+    // A decision without outputs or writes has no effect to keep once: it is not stored, and a
+    // replay or restart asks the processor again.
+    const fresh = all.filter((p) => !p.reused && hasEffects(p.decision));
     if (fresh.length > 0 || all.some((p) => p.parks)) {
       await this.#opts.db.transaction(async (tx) => {
         const inserted = await recordDecisions(tx, group, fresh.map((p) => ({ eventId: (p.event as ClinicalEvent).event_id, outputs: p.decision })));
+        await this.#takeStoredDecisions(tx, fresh.filter((p) => !inserted.has((p.event as ClinicalEvent).event_id)));
+        const decidedIn = new Set(fresh.map((p) => p.watermark));
+        const marks = batches.filter((b) => decidedIn.has(b.queue.watermark)).map((b) => ({ ...partitionOf(b.records[0] as Pending), next: b.next }));
+        await recordDecidedOffsets(tx, group, marks);
         if (this.#decl.store) {
           for (const p of fresh) {
             const writes = p.decision?.writes;
@@ -549,7 +579,7 @@ export class WorkerRuntime {
     this.#stats.transactions++;
     // Only after the commit: a crash before this line sends the outputs again on a later replay
     // (at least once there), never loses them.
-    const delivered = all.filter((p) => p.decision && !p.delivered).map((p) => (p.event as ClinicalEvent).event_id);
+    const delivered = all.filter((p) => p.decision?.outputs?.length && !p.delivered).map((p) => (p.event as ClinicalEvent).event_id);
     await markDelivered(this.#opts.db, group, delivered).catch((err: unknown) =>
       log.warn({ group, error: (err as Error)?.name, count: delivered.length }, 'could not note outputs as delivered'),
     );
@@ -562,6 +592,23 @@ export class WorkerRuntime {
     if (this.#paused && this.#buffered < this.#policies.resumeBelow && !this.#stopping) {
       this.#paused = false;
       this.#stream?.resume();
+    }
+  }
+
+  /**
+   * Records whose decision was stored before (an event id seen at another offset, or a record above
+   * its partition's decided mark that an earlier run decided anyway) take the stored decision: the
+   * first one stands, and outputs already delivered are not sent again.
+   */
+  async #takeStoredDecisions(tx: Sql, decidedBefore: Pending[]): Promise<void> {
+    if (decidedBefore.length === 0) return;
+    const stored = await findDecisions<Decision>(tx, this.#decl.group, decidedBefore.map((p) => (p.event as ClinicalEvent).event_id));
+    for (const p of decidedBefore) {
+      const s = stored.get((p.event as ClinicalEvent).event_id);
+      if (!s) continue;
+      p.decision = s.outputs;
+      p.delivered = s.delivered;
+      p.reused = true;
     }
   }
 

@@ -41,3 +41,30 @@ export async function recordDecisions(tx: Sql, processor: string, decisions: { e
   );
   return new Set(rows.map((r) => r.event_id));
 }
+
+export interface DecidedOffset {
+  topic: string;
+  partition: number;
+  /** Every decision stored for this partition is for a record below this offset (or a duplicate id). */
+  next: bigint;
+}
+
+/** Moves the partitions' marks forward (never back), in the transaction that stores their decisions. */
+export async function recordDecidedOffsets(tx: Sql, processor: string, offsets: DecidedOffset[]): Promise<void> {
+  if (offsets.length === 0) return;
+  await tx.query(
+    `INSERT INTO decided_offsets (processor, topic, partition, next_offset)
+     SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o)
+     ON CONFLICT (processor, topic, partition) DO UPDATE SET next_offset = GREATEST(decided_offsets.next_offset, EXCLUDED.next_offset)`,
+    [processor, offsets.map((o) => o.topic), offsets.map((o) => o.partition), offsets.map((o) => o.next.toString())],
+  );
+}
+
+/** Each partition's mark for this processor; partitions without one never had a decision stored. */
+export async function decidedOffsets(db: Sql, processor: string): Promise<DecidedOffset[]> {
+  const rows = await db.query<{ topic: string; partition: number; next_offset: string }>(
+    'SELECT topic, partition, next_offset::text AS next_offset FROM decided_offsets WHERE processor = $1',
+    [processor],
+  );
+  return rows.map((r) => ({ topic: r.topic, partition: r.partition, next: BigInt(r.next_offset) }));
+}

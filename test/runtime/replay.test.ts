@@ -165,7 +165,8 @@ describe('replay (offset reset) against a real broker', () => {
     const again = worker({ group, topics: [labs], processor: () => ({}) });
     await again.start();
     await waitFor('re-read committed', async () => (await committedCount(group, labs)) === 40n);
-    assert.equal(again.stats().reused, 20, 'only the records after the cut were read again');
+    // Decisions without effects are not stored, so the processor sees these again.
+    assert.equal(again.stats().processed, 20, 'only the records after the cut were read again');
   });
 
   it('sets an explicit offset on one partition, kept within the log', async () => {
