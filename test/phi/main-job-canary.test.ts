@@ -1,11 +1,12 @@
 // Invariant 8 over the whole main job: canary patients (names, MRNs, dates of birth, free text)
 // go in through every door of the real `./vigil start` (HL7 v2 over MLLP from the simulator in
-// canary mode, JSON events, FHIR resources), one of them a poison order a worker dead-letters, and
-// the job processes everything. Then every place PHI could leak to is searched for a plaintext
-// canary: the job's log output (stdout and stderr, at debug level), the /metrics body, the DLQ
-// records (values and headers), the answers to unauthenticated requests on every route, and the
-// broker's own segment files. The canaries must be found where they belong (the bytes the test
-// sent; the investigator's audited, decrypted payload view), or the search would prove nothing.
+// canary mode and the CANARY patient's own lab result, JSON events, FHIR resources), one of them
+// a poison order a worker dead-letters, and the job processes everything. Then every place PHI
+// could leak to is searched for a plaintext canary: the job's log output (stdout and stderr, at
+// debug level), the /metrics body, the DLQ records (values and headers), the answers to
+// unauthenticated requests on every route, and the broker's own segment files. The canaries must
+// be found where they belong (the bytes the test sent; the investigator's audited, decrypted
+// payload view), or the search would prove nothing.
 //
 // The job runs in a child process (its logs are its output) against a broker of this file's own,
 // so that every file under the broker's folder belongs to this run.
@@ -22,6 +23,8 @@ import { runSimulation } from '../../src/simulator/run.ts';
 import { auditTopic, deadLetterTopic, defaultTopology } from '../../src/topology/topology.ts';
 import { ROUTE_ROLES, TokenStore, apiTokenFile } from '../../src/web/auth.ts';
 import { patient, potassium } from '../gateway/fhir/fixtures.ts';
+import { fixture, setField } from '../gateway/hl7/fixtures.ts';
+import { MllpTestClient } from '../gateway/mllp/client.ts';
 import { CANARY, CANARY_MARK, containsCanary, event, filesUnder, filesWithCanary } from '../support/canary.ts';
 import { ROOT, startCli, waitForLine } from '../support/cli.ts';
 import { committedCount, endOffsetTotal, readRecords, uniqueSuffix, waitFor } from '../support/kafka.ts';
@@ -116,10 +119,22 @@ describe('canary patients through the whole main job: no plaintext PHI anywhere'
     try {
       const sim = await runSimulation({ host: '127.0.0.1', port: relay.port, rate: Number.POSITIVE_INFINITY, durationMs: Number.POSITIVE_INFINITY, maxMessages: 150, seed: 7731, canary: true, connections: 2 });
       assert.ok(sim.acks.AA >= 100, `only ${sim.acks.AA} HL7 messages accepted`);
+      // The CANARY patient over HL7: a lab result with their name, MRN and a free-text note, and
+      // the same with CANARY.dob as birth date, which the gateway refuses naming field and rule.
+      const client = await MllpTestClient.connect(relay.port);
+      const lab = setField(setField(fixture('lab-oru-r01-v23.hl7'), 'MSH', 10, `canary-${run}-lab`), 'NTE', 3, CANARY.note);
+      await client.send(lab);
+      await client.send(setField(setField(lab, 'MSH', 10, `canary-${run}-dob`), 'PID', 7, CANARY.dob));
+      const [labAck = '', dobAck = ''] = await client.take(2);
+      client.end();
+      assert.match(labAck, /MSA\|AA\|/);
+      assert.match(dobAck, /MSA\|A[ER]\|/);
+      search('the HL7 refusal', dobAck);
     } finally {
       relay.close();
     }
-    assert.ok(Buffer.concat(relay.inbound).includes(CANARY_MARK), 'the HL7 bytes sent carry canary names and MRNs');
+    const inbound = Buffer.concat(relay.inbound);
+    for (const value of [CANARY_MARK, ...Object.values(CANARY)]) assert.ok(inbound.includes(value), `the HL7 bytes sent carry ${value}`);
 
     const events = [admission, poison];
     for (const value of Object.values(CANARY)) assert.ok(JSON.stringify(events).includes(value), `the JSON events carry ${value}`);
