@@ -44,7 +44,7 @@ const needles = [CANARY_MARK, ...Object.values(CANARY)].map((c) => Buffer.from(c
 const admission = event({ event_id: `canary-${run}-admit`, patient_id: `P-${run}-1`, encounter_id: `E-${run}-1` });
 const poison = event({ event_id: `canary-${run}-poison`, event_type: 'medication_order', patient_id: `P-${run}-1`, encounter_id: `E-${run}-1` });
 
-/** A pass-through in front of the job's MLLP port that keeps what the simulator sent. */
+/** A pass-through in front of the job's MLLP port that keeps every byte sent to it. */
 async function recordingRelay(target: { host: string; port: number }): Promise<{ port: number; inbound: Buffer[]; close(): void }> {
   const inbound: Buffer[] = [];
   const server = createServer((client) => {
