@@ -156,7 +156,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
     dlqMonitor.start();
     stops.push(async () => dlqMonitor.stop());
     registerPatientTimeline(intake, db);
-    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers }));
+    registerDashboard(intake, mainJobDashboardDeps({ bootstrap: cluster.bootstrap, security: cluster.security, clientId: config.kafka.clientId, topology: config.topology, db, lagMonitor: lag, dlqMonitor, workers, openPayload: (event, headers) => phi.open(event, headers) }));
     const address = await intake.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => intake.close());
 

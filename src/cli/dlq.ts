@@ -6,6 +6,7 @@ import type { VigilConfig } from '../config.ts';
 import { requireCluster } from '../kafka/cluster.ts';
 import {
   type Attribution,
+  type DecodedPayload,
   DlqError,
   type ListedEntry,
   type RedeliveryResult,
@@ -18,6 +19,7 @@ import {
   viewDeadLetterPayload,
   dlqEntryJson,
 } from '../runtime/dlq.ts';
+import { payloadCrypto } from '../phi/encryption.ts';
 import type { Database } from '../store/db.ts';
 import { StoreInUseError, openStore } from '../store/open.ts';
 import { table } from './table.ts';
@@ -87,7 +89,7 @@ async function show(config: VigilConfig, ref: string, opts: { json: boolean; pay
   const common = { ...(await requireCluster(config)), clientId: config.kafka.clientId, topology: config.topology, ref };
   const { entry, viewed } = await withStore(config, async (db) => ({
     entry: await showDeadLetter({ ...common, db }),
-    viewed: opts.payload ? await viewDeadLetterPayload({ ...common, ...opts.by, db }) : undefined,
+    viewed: opts.payload ? await viewDeadLetterPayload({ ...common, ...opts.by, db, open: (event, headers) => payloadCrypto(config, db).open(event, headers) }) : undefined,
   }));
   if (opts.json) {
     say(JSON.stringify({ entry: dlqEntryJson(entry), ...(viewed ? { payload: viewed.payload } : {}) }, null, 2));
@@ -116,9 +118,25 @@ async function show(config: VigilConfig, ref: string, opts: { json: boolean; pay
   if (viewed) {
     const p = viewed.payload;
     say(`payload (${p.format}; this view is recorded in the audit log):`);
-    say(p.format === 'json' ? JSON.stringify(p.value, null, 2) : p.format === 'text' ? p.text : p.base64);
+    say(payloadText(p));
   }
   return 0;
+}
+
+/** A viewed payload as text: the opened JSON, or why it cannot be read. */
+function payloadText(p: DecodedPayload): string {
+  switch (p.format) {
+    case 'json':
+      return JSON.stringify(p.value, null, 2);
+    case 'text':
+      return p.text;
+    case 'base64':
+      return p.base64;
+    case 'forgotten':
+      return `event ${p.eventId}: its patient was forgotten (data key destroyed); the payload cannot be read`;
+    case 'sealed':
+      return `sealed, and it does not open (${p.rule}):\n${JSON.stringify(p.value, null, 2)}`;
+  }
 }
 
 function report(result: RedeliveryResult, say: Say): void {

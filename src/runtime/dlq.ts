@@ -12,6 +12,8 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
+import { type Headers, decodeEvent } from '../event/codec.ts';
+import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
@@ -311,7 +313,21 @@ async function audit(opts: RedeliverOptions, action: string, target: string): Pr
 }
 
 /** What a DLQ entry's value holds, decoded for reading: JSON when it parses, else text or base64. */
-export type DecodedPayload = { format: 'json'; value: unknown } | { format: 'text'; text: string } | { format: 'base64'; base64: string };
+export type DecodedPayload =
+  /** `decrypted`: the event's sealed payload was opened with its patient's data key. */
+  | { format: 'json'; value: unknown; decrypted?: true }
+  | { format: 'text'; text: string }
+  | { format: 'base64'; base64: string }
+  /** Sealed for a patient who was forgotten: their data key is destroyed, nothing opens it. */
+  | { format: 'forgotten'; eventId: string }
+  /** Sealed, but it does not open (unknown key, tampered): shown sealed, with the rule it breaks. */
+  | { format: 'sealed'; value: unknown; rule: string };
+
+/**
+ * Opens an event's sealed payload (the workers' openPayload hook): the event as it is when it was
+ * never sealed, undefined when its patient was forgotten; throws EventValidationError otherwise.
+ */
+export type PayloadOpener = (event: ClinicalEvent, headers: Headers) => Promise<ClinicalEvent | undefined>;
 
 function decodePayload(value: Buffer): DecodedPayload {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(value);
@@ -323,16 +339,37 @@ function decodePayload(value: Buffer): DecodedPayload {
   }
 }
 
+/** The entry's value for reading, its payload opened when it is a sealed event and an opener is given. */
+async function readablePayload(letter: DeadLetter, open: PayloadOpener | undefined): Promise<DecodedPayload> {
+  const decoded = decodePayload(letter.value);
+  if (!open || decoded.format !== 'json') return decoded;
+  let event: ClinicalEvent;
+  try {
+    event = decodeEvent(letter.value, letter.headers).event;
+  } catch {
+    return decoded; // not an event (that may be why it is here): shown as it is
+  }
+  try {
+    const opened = await open(event, letter.headers);
+    if (opened === undefined) return { format: 'forgotten', eventId: event.event_id };
+    return opened === event ? decoded : { format: 'json', value: opened, decrypted: true };
+  } catch (err) {
+    if (!(err instanceof EventValidationError)) throw err;
+    return { format: 'sealed', value: decoded.value, rule: err.errors.map((e) => `${e.field} ${e.rule}`).join('; ') };
+  }
+}
+
 /**
  * An entry's payload: PHI, shown only as an explicit action with a reason, which is written to the
- * audit log before anything is returned.
+ * audit log before anything is returned. With `open`, a sealed payload is shown decrypted.
  */
-export async function viewDeadLetterPayload(opts: DlqOptions & Attribution & { db: Sql; ref: string }): Promise<{ ref: string; payload: DecodedPayload }> {
+export async function viewDeadLetterPayload(opts: DlqOptions & Attribution & { db: Sql; ref: string; open?: PayloadOpener }): Promise<{ ref: string; payload: DecodedPayload }> {
   if (!opts.reason?.trim()) throw new DlqError('viewing a payload needs a reason (it is recorded in the audit log)');
   const letter = await findLetter(opts, opts.ref);
   await appendAudit(opts.db, { actor: actorOf(opts), action: 'dlq.view-payload', target: letter.ref, reason: opts.reason.trim() });
-  log.info({ ref: letter.ref, group: letter.group }, 'DLQ payload viewed');
-  return { ref: letter.ref, payload: decodePayload(letter.value) };
+  const payload = await readablePayload(letter, opts.open);
+  log.info({ ref: letter.ref, group: letter.group, format: payload.format }, 'DLQ payload viewed');
+  return { ref: letter.ref, payload };
 }
 
 /**

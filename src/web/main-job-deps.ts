@@ -2,7 +2,7 @@
 // process, so nothing shells out to the CLI), over the job's own store, workers and lag monitor.
 import type { LagMonitor } from '../observe/lag.ts';
 import type { RuntimeStats } from '../runtime/engine.ts';
-import { DlqError, type DlqOptions, purgeDeadLetters, releaseParked, replayDeadLetter, replayGroup, showDeadLetter, viewDeadLetterPayload } from '../runtime/dlq.ts';
+import { DlqError, type DlqOptions, type PayloadOpener, purgeDeadLetters, releaseParked, replayDeadLetter, replayGroup, showDeadLetter, viewDeadLetterPayload } from '../runtime/dlq.ts';
 import type { DlqMonitor } from '../runtime/dlq-monitor.ts';
 import { latestAiDecisions } from '../store/ai-decisions.ts';
 import { listAudit } from '../store/audit-log.ts';
@@ -15,6 +15,8 @@ export interface MainJobDashboardOptions extends DlqOptions {
   lagMonitor: LagMonitor;
   dlqMonitor: DlqMonitor;
   workers: { stats(): RuntimeStats | undefined }[];
+  /** Opens sealed payloads for investigators (the job's payload crypto); without it they show sealed. */
+  openPayload?: PayloadOpener;
 }
 
 export function mainJobDashboardDeps(opts: MainJobDashboardOptions): DashboardDeps {
@@ -37,7 +39,7 @@ export function mainJobDashboardDeps(opts: MainJobDashboardOptions): DashboardDe
     decisions: (limit) => latestAiDecisions(opts.db, limit),
     dlqEntries: () => opts.dlqMonitor.entries(),
     dlqEntry: (ref) => showDeadLetter({ ...dlq, ref }),
-    viewPayload: (ref, by) => viewDeadLetterPayload({ ...dlq, ...by, ref }),
+    viewPayload: (ref, by) => viewDeadLetterPayload({ ...dlq, ...by, ref, open: opts.openPayload }),
     replay: (ref, by) => acting(replayDeadLetter({ ...dlq, ...by, ref })),
     replayGroup: (group, by) => acting(replayGroup({ ...dlq, ...by, group })),
     purge: (target, by) => acting(purgeDeadLetters({ ...dlq, ...by, ...target })),

@@ -4,9 +4,9 @@
 // every file under its folder is searched. The same run with encryption off is the control: it
 // must find them, or the search proves nothing.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { registerFhirRoutes } from '../../src/gateway/fhir/routes.ts';
@@ -23,29 +23,12 @@ import { runSimulation } from '../../src/simulator/run.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { provision } from '../../src/topology/provision.ts';
 import { patient, potassium } from '../gateway/fhir/fixtures.ts';
-import { CANARY, event } from '../support/canary.ts';
+import { CANARY, CANARY_MARK, event, filesUnder, filesWithCanary } from '../support/canary.ts';
 import { isolatedTopology, uniqueSuffix } from '../support/kafka.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const keys = createPseudonymizer(Buffer.alloc(32, 9));
-/** Every canary value of the simulator and of test/support/canary.ts contains this. */
-const MARK = Buffer.from('CANARY');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-}
-
-/** Files holding a canary, relative to `dir`. */
-function filesWithCanary(dir: string, needles: Buffer[]): string[] {
-  return filesUnder(dir)
-    .filter((file) => {
-      const bytes = readFileSync(file);
-      return needles.some((n) => bytes.includes(n));
-    })
-    .map((file) => relative(dir, file));
-}
+const MARK = Buffer.from(CANARY_MARK);
 
 describe("canary PHI in the broker's own files", () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-canary-'));

@@ -1,4 +1,7 @@
 // Synthetic patients with canary values: strings that must never show up outside a payload.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
 export const CANARY = {
   name: 'ZZCANARY^PATIENT',
   mrn: 'MRN-CANARY-7731',
@@ -20,4 +23,23 @@ export function event(overrides: Record<string, unknown> = {}): Record<string, u
     payload: { patient: { name: CANARY.name, mrn: CANARY.mrn, birthDate: CANARY.dob }, note: CANARY.note },
     ...overrides,
   };
+}
+
+/** Every canary value of the simulator (canary mode) and of CANARY above contains this. */
+export const CANARY_MARK = 'CANARY';
+
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Files under `dir` holding any of the needles (byte search), relative to `dir`. */
+export function filesWithCanary(dir: string, needles: Buffer[]): string[] {
+  return filesUnder(dir)
+    .filter((file) => {
+      const bytes = readFileSync(file);
+      return needles.some((n) => bytes.includes(n));
+    })
+    .map((file) => relative(dir, file));
 }

@@ -217,6 +217,24 @@ async function openEntry(ref) {
   }
 }
 
+/** A viewed payload as shown: decrypted when it was sealed, or why it cannot be read. */
+function payloadText(p) {
+  switch (p.format) {
+    case 'json':
+      return `${p.decrypted ? '(decrypted with the patient\'s data key)\n' : ''}${JSON.stringify(p.value, null, 2)}`;
+    case 'text':
+      return p.text;
+    case 'base64':
+      return `(base64) ${p.base64}`;
+    case 'forgotten':
+      return `Forgotten: the patient of event ${p.eventId} was forgotten (their data key is destroyed), so this payload can no longer be read.`;
+    case 'sealed':
+      return `(sealed, and it does not open: ${p.rule})\n${JSON.stringify(p.value, null, 2)}`;
+    default:
+      return `(unknown format ${p.format})`;
+  }
+}
+
 async function viewPayload(event) {
   event.preventDefault();
   const reason = $('#payload-reason').value.trim();
@@ -224,7 +242,7 @@ async function viewPayload(event) {
   try {
     const r = await api(`/api/dlq/${enc(state.openRef)}/payload`, { reason });
     const p = r.payload;
-    $('#payload').textContent = p.format === 'json' ? JSON.stringify(p.value, null, 2) : p.format === 'text' ? p.text : `(base64) ${p.base64}`;
+    $('#payload').textContent = payloadText(p);
     $('#payload').hidden = false;
     $('#payload-reason').value = '';
     await refresh();
