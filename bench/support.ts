@@ -161,21 +161,6 @@ export function timedDatabase(db: Database): { db: Database; timing: StoreTiming
   return { db: wrapped, timing };
 }
 
-/**
- * A store that finds nothing and keeps nothing. Not a valid configuration (no exactly-once): only
- * to split the runtime's cost into the store's part and the rest.
- */
-export function nullStore(): Database {
-  const db: Database = {
-    kind: 'pglite',
-    query: () => Promise.resolve([]),
-    exec: () => Promise.resolve(),
-    transaction: (fn) => fn(db),
-    close: () => Promise.resolve(),
-  };
-  return db;
-}
-
 export function round(n: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;

@@ -391,7 +391,7 @@ export class WorkerRuntime {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#limiter?.take();
+        if (this.#limiter) await this.#limiter.take();
         p.decision = await this.#decl.processor(p.event, { attempt, signal: this.#abort.signal });
         this.#stats.processed++;
         this.#opts.onDecided?.({ group, eventTimestamp: p.event.event_timestamp, receivedTime: p.headers[HEADER.receivedTime], durationMs: performance.now() - started });

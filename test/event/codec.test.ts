@@ -89,7 +89,7 @@ describe('event validation', () => {
   it('rejects non-objects, impossible dates and timestamps without an offset', () => {
     assert.equal(validationErrors(() => validateEvent([event()])).errors[0]?.field, '(event)');
     assert.equal(validationErrors(() => validateEvent(null)).errors[0]?.field, '(event)');
-    for (const ts of ['2026-02-30T10:00:00Z', '2026-11-26T10:00:00', '26/11/2026', '2026-11-26']) {
+    for (const ts of ['2026-02-30T10:00:00Z', '2026-02-30T10:00:00.000Z', '2026-11-26T10:00:00', '26/11/2026', '2026-11-26']) {
       const err = validationErrors(() => validateEvent(event({ event_timestamp: ts })));
       assert.deepEqual(err.errors.map((e) => e.field), ['event_timestamp'], ts);
     }
