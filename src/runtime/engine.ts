@@ -609,6 +609,7 @@ export class WorkerRuntime {
       p.decision = s.outputs;
       p.delivered = s.delivered;
       p.reused = true;
+      this.#stats.reused++;
     }
   }
 

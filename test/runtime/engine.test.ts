@@ -268,6 +268,46 @@ describe('worker runtime against a real broker', () => {
     assert.deepEqual(writes.filter((id) => id.startsWith(run)).sort(), [other.event_id, twice.event_id]);
   });
 
+  it('gives an event written again after a restart its first decision: no second output or write', async () => {
+    const run = uniqueSuffix();
+    const group = `dup-restart-${run}`;
+    const again = validateEvent(event({ event_id: `${run}-again`, event_type: 'lab_result', patient_id: `DR-${run}` }));
+    const calls: number[] = [];
+    const writes: string[] = [];
+    const decl: WorkerDeclaration = {
+      group,
+      topics: [labs],
+      // A different answer each call: only the first may take effect. (Other tests' records are
+      // on this topic too: only this event counts.)
+      processor: (e) => {
+        if (e.event_id === again.event_id) calls.push(calls.length);
+        return { outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id, call: calls.length } }], writes: [{ id: e.event_id }] };
+      },
+      store: async (_tx, e) => {
+        writes.push(e.event_id);
+      },
+    };
+    await send([again]);
+    const first = start(decl);
+    await first.start();
+    await waitFor('first run caught up', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    await first.stop();
+    // The same event at a later offset, above the partition's decided mark: not looked up before
+    // processing, so the processor answers again, and the stored decision must win at insert.
+    await send([again]);
+    const second = start(decl);
+    await second.start();
+    await waitFor('second run caught up', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    const outputs = (await readRecords([alerts], 100_000, 2_000))
+      .filter((r) => r.headers.vigil_processor === group)
+      .map((r) => JSON.parse(r.value.toString()) as { source: string; call: number })
+      .filter((o) => o.source === again.event_id);
+    assert.deepEqual(outputs, [{ source: again.event_id, call: 1 }], 'one output, the first decision');
+    assert.deepEqual(writes.filter((id) => id === again.event_id), [again.event_id], 'one store write');
+    assert.equal(calls.length, 2, 'the processor was asked again (the record was above the decided mark)');
+    assert.ok(second.stats().reused >= 1, 'the second run took the stored decision');
+  });
+
   it('hold-key parks only the failed patient, in order, and lists the key', async () => {
     const run = uniqueSuffix();
     const group = `hold-${run}`;
