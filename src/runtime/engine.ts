@@ -111,6 +111,11 @@ const log = logger('runtime');
 const PARKED_REFRESH_MS = 2_000;
 const TAKEN_MEMORY = 200_000;
 const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+// Commit failures that retrying in place will not fix (a topic missing or not granted): after a few
+// rounds the worker gives up, loudly, and its supervisor restarts it; any failure gives up after many.
+const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
+const MISCONFIGURED_ROUNDS = 3;
+const FAILED_ROUNDS = 100;
 
 function headersOf(message: KafkaMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -135,6 +140,15 @@ class StoreRejectedError extends NonRetryableError {
     super('the store refused the writes');
     this.name = 'StoreRejectedError';
     this.code = code;
+  }
+}
+
+/** A commit round that did not finish within `commitTimeoutMs`. */
+class CommitTimeoutError extends Error {
+  readonly code = 'COMMIT_TIMEOUT';
+  constructor(ms: number) {
+    super(`the commit round did not finish within ${ms} ms`);
+    this.name = 'CommitTimeoutError';
   }
 }
 
@@ -188,6 +202,9 @@ export class WorkerRuntime {
   #paused = false;
   #stopping = false;
   #flushing: Promise<void> | undefined;
+  /** Commit rounds failed since the last one that succeeded. */
+  #failedRounds = 0;
+  #failed = false;
   #timer: NodeJS.Timeout | undefined;
   #parkedTimer: NodeJS.Timeout | undefined;
   #failure: ((err: Error) => void) | undefined;
@@ -309,7 +326,8 @@ export class WorkerRuntime {
   }
 
   #fail(err: Error): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.#failed) return;
+    this.#failed = true;
     log.error({ group: this.#decl.group, error: err.name, codes: errorCodes(err) }, 'worker failed');
     this.#failure?.(err);
   }
@@ -505,6 +523,8 @@ export class WorkerRuntime {
 
   /** Commits everything below each partition's watermark. Serialised: one flush at a time. */
   #flush(): Promise<void> {
+    // A failed worker commits nothing more: its replacement resumes from the committed offsets.
+    if (this.#failed) return this.#flushing ?? Promise.resolve();
     this.#flushing ??= this.#commitBatch()
       .catch((err: unknown) => this.#onCommitError(err))
       .finally(() => {
@@ -564,19 +584,34 @@ export class WorkerRuntime {
     }
 
     const messages = all.flatMap((p) => this.#recordsOf(p));
+    const consumer = this.#consumer;
     const tx = await this.#producer.beginTransaction();
-    try {
-      await tx.addConsumer(this.#consumer);
+    const commit = async () => {
+      await tx.addConsumer(consumer);
       if (messages.length > 0) await tx.send({ messages });
       // The last record below each watermark carries the group generation it was fetched in:
       // a commit after the partition moved to another member is refused (fencing).
       for (const b of batches) await tx.addOffset((b.records[b.records.length - 1] as Pending).message);
       await tx.commit();
+    };
+    // The client waits without end on some requests (a send to a topic that does not exist): a
+    // round that does not finish in time is abandoned and the worker gives up (see #onCommitError).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommitTimeoutError(this.#policies.commitTimeoutMs)), this.#policies.commitTimeoutMs);
+    });
+    try {
+      await Promise.race([commit(), timeout]);
     } catch (err) {
-      await tx.abort().catch(() => {});
+      // A hung transaction may not answer an abort either; the restarted worker's producer fences it.
+      if (err instanceof CommitTimeoutError) void tx.abort().catch(() => {});
+      else await tx.abort().catch(() => {});
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
     this.#stats.transactions++;
+    this.#failedRounds = 0;
     // Only after the commit: a crash before this line sends the outputs again on a later replay
     // (at least once there), never loses them.
     const delivered = all.filter((p) => p.decision?.outputs?.length && !p.delivered).map((p) => (p.event as ClinicalEvent).event_id);
@@ -639,7 +674,12 @@ export class WorkerRuntime {
 
   #onCommitError(err: unknown): void {
     const codes = errorCodes(err);
-    log.warn({ group: this.#decl.group, error: (err as Error)?.name, codes }, 'commit failed; retrying');
-    if (codes.some((c) => FENCED.has(c))) this.#fail(err as Error);
+    const failed = ++this.#failedRounds;
+    if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError) return this.#fail(err as Error);
+    if (failed >= FAILED_ROUNDS || (failed >= MISCONFIGURED_ROUNDS && codes.some((c) => MISCONFIGURED.has(c)))) {
+      // Codes and counts only: a Kafka error message can name a topic, never a payload, but stay terse.
+      return this.#fail(new Error(`commits failed ${failed} times in a row (${[...new Set(codes)].join(', ') || (err as Error)?.name})`));
+    }
+    log.warn({ group: this.#decl.group, error: (err as Error)?.name, codes, failed }, 'commit failed; retrying');
   }
 }

@@ -64,6 +64,8 @@ export interface WorkerPolicies {
   resumeBelow: number;
   /** How often completed work is committed (one Kafka transaction each time). */
   commitIntervalMs: number;
+  /** A commit round not finished by then is abandoned and the worker fails (for its supervisor to restart). */
+  commitTimeoutMs: number;
   retry: RetryPolicy;
   deadLetter: DeadLetterPolicy;
   /** Processor calls per second, for external AI services; unlimited when absent. */
@@ -77,6 +79,7 @@ export const DEFAULT_POLICIES: WorkerPolicies = {
   maxBuffered: 5_000,
   resumeBelow: 2_500,
   commitIntervalMs: 50,
+  commitTimeoutMs: 30_000,
   retry: { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 5_000, maxElapsedMs: 60_000 },
   deadLetter: 'continue',
   shutdownGraceMs: 10_000,
@@ -105,6 +108,6 @@ export function resolvePolicies(partial: Partial<WorkerPolicies> = {}): WorkerPo
   if (partial.maxBuffered === undefined) p.maxBuffered = Math.max(DEFAULT_POLICIES.maxBuffered, BUFFER_PER_SLOT * p.concurrency);
   if (partial.resumeBelow === undefined) p.resumeBelow = Math.floor(p.maxBuffered / 2);
   if (p.resumeBelow >= p.maxBuffered) throw new RangeError('policies.resumeBelow must be below maxBuffered');
-  if (p.concurrency < 1 || p.maxBuffered < 1 || p.commitIntervalMs < 1) throw new RangeError('policies must be positive');
+  if (p.concurrency < 1 || p.maxBuffered < 1 || p.commitIntervalMs < 1 || p.commitTimeoutMs < 1) throw new RangeError('policies must be positive');
   return p;
 }

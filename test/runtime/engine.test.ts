@@ -308,6 +308,25 @@ describe('worker runtime against a real broker', () => {
     assert.ok(second.stats().reused >= 1, 'the second run took the stored decision');
   });
 
+  it('gives up (for its supervisor to restart it) when a commit round hangs on an output topic that does not exist', async () => {
+    const run = uniqueSuffix();
+    const group = `no-topic-${run}`;
+    const lost = validateEvent(event({ event_id: `${run}-lost`, event_type: 'admission', patient_id: `NT-${run}` }));
+    await send([lost]);
+    const runtime = start({
+      group,
+      topics: [adt],
+      policies: { commitTimeoutMs: 3_000 },
+      processor: (e) => ({ outputs: [{ topic: `no-such-topic-${run}`, key: e.patient_id, value: { source: e.event_id } }] }),
+    });
+    const failed = Promise.withResolvers<Error>();
+    runtime.onFailure(failed.resolve);
+    await runtime.start();
+    const err = await failed.promise;
+    assert.equal(err.name, 'CommitTimeoutError');
+    assert.equal(await committedCount(group, adt), 0n, 'nothing was committed past the record');
+  });
+
   it('hold-key parks only the failed patient, in order, and lists the key', async () => {
     const run = uniqueSuffix();
     const group = `hold-${run}`;
