@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkerRuntime } from '../src/runtime/engine.ts';
 import { openDatabase } from '../src/store/db.ts';
+import { profileTop, startProfile } from './profile.ts';
 import {
   type BenchContext,
   type Benchmark,
@@ -140,10 +141,13 @@ async function keyParallel(ctx: BenchContext, topic: string, dlq: string, n: num
     },
     { bootstrap: ctx.bootstrap, clientId: 'vigil-bench', instanceId: suffix(), deadLetterTopic: dlq, db },
   );
+  // --profile: the CPU profile of the concurrency-1024 run without outputs.
+  const profile = ctx.profile && concurrency === 1024 && !output ? await startProfile() : undefined;
   try {
     await worker.start();
     await until('every event committed', () => worker.stats().processed >= n && worker.stats().buffered === 0);
     const end = performance.now();
+    if (profile) ctx.log(profileTop(await profile.stop(ctx.resultsDir, 'key-parallel')));
     return { perS: n / ((end - check.first) / 1000), violations: check.violations };
   } finally {
     await worker.stop();
