@@ -37,7 +37,7 @@ if (values.help) {
   process.stdout.write(`Usage: ./vigil bench [${Object.keys(BENCHMARKS).join('|')} ...] [--runs N] [--scale F] [--profile]
   --runs N     runs of each benchmark (default 3): the table shows median, min and max
   --scale F    multiplies every size (default 1; 0.1 for a quick look)
-  --profile    CPU profile of the runtime phase of runtime-overhead (saved in bench/results/)
+  --profile    CPU profile of the runtime phase of runtime-overhead and of the concurrency-1024 run of key-parallel (saved in bench/results/)
 Uses KAFKA_BROKERS when set; otherwise starts and stops a throwaway local broker.\n`);
   process.exit(0);
 }
