@@ -1,7 +1,9 @@
 // Per-key ordered scheduler (DESIGN §3, invariant 3): tasks with the same key run one at a time in
 // submission order; tasks with different keys run concurrently, at most `concurrency` at once, so
-// throughput is not capped by the partition count. Keys are opaque here, but they may be PHI
-// (a patient id), so no error message ever includes one.
+// throughput is not capped by the partition count. A free slot goes to the oldest waiting task
+// whose key is free: records finish roughly in fetch order, so commit watermarks keep moving and
+// the buffer of finished-but-uncommitted records stays small. Keys are opaque here, but they may be
+// PHI (a patient id), so no error message ever includes one.
 
 export const DEFAULT_CONCURRENCY = 256;
 
@@ -19,6 +21,8 @@ export class TaskNotStartedError extends Error {
 }
 
 interface Task {
+  /** Submission order: the oldest ready task runs first. */
+  seq: number;
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -43,6 +47,10 @@ class Fifo<T> {
     this.#items.push(item);
   }
 
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
   shift(): T | undefined {
     if (this.#head === this.#items.length) return undefined;
     const item = this.#items[this.#head];
@@ -58,13 +66,59 @@ class Fifo<T> {
   }
 }
 
+/** Keys ready to run, as a binary min-heap on the sequence number of each key's next task. */
+class ReadyHeap {
+  #heap: KeyState[] = [];
+
+  get length(): number {
+    return this.#heap.length;
+  }
+
+  push(state: KeyState): void {
+    const heap = this.#heap;
+    heap.push(state);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (seqOf(heap[parent] as KeyState) <= seqOf(state)) break;
+      heap[i] = heap[parent] as KeyState;
+      i = parent;
+    }
+    heap[i] = state;
+  }
+
+  shift(): KeyState | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && seqOf(heap[right] as KeyState) < seqOf(heap[left] as KeyState) ? right : left;
+      if (seqOf(heap[child] as KeyState) >= seqOf(last)) break;
+      heap[i] = heap[child] as KeyState;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+}
+
+function seqOf(state: KeyState): number {
+  return (state.tasks.peek() as Task).seq;
+}
+
 export class KeyScheduler {
   readonly concurrency: number;
   // Only keys with a task running or queued are kept, so memory follows the work, not the key space.
   #keys = new Map<string, KeyState>();
-  // Keys with a queued task and none running, in the order they became ready. A key whose task
-  // finishes rejoins at the back, so a hot key cannot starve the others.
-  #ready = new Fifo<KeyState>();
+  // Keys with a queued task and none running, by the age of that task. A busy key takes at most
+  // one slot, so a patient with many events cannot crowd the others out.
+  #ready = new ReadyHeap();
+  #seq = 0;
   #running = 0;
   #queued = 0;
   #stopped = false;
@@ -110,7 +164,7 @@ export class KeyScheduler {
       this.#keys.set(key, state);
     }
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    state.tasks.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    state.tasks.push({ seq: this.#seq++, run, resolve: resolve as (value: unknown) => void, reject });
     this.#queued++;
     if (!state.running && state.tasks.length === 1) this.#ready.push(state);
     this.#pump();
@@ -136,7 +190,7 @@ export class KeyScheduler {
       for (let task = state.tasks.shift(); task !== undefined; task = state.tasks.shift()) task.reject(notStarted);
       if (!state.running) this.#keys.delete(key);
     }
-    this.#ready = new Fifo();
+    this.#ready = new ReadyHeap();
     this.#queued = 0;
     this.#settleIdle();
     return dropped;

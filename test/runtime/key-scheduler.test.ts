@@ -106,19 +106,35 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     assert.equal(scheduler.pendingKeys, 0);
   });
 
-  it('lets a hot key take turns with the other ready keys instead of starving them', async () => {
-    const scheduler = new KeyScheduler({ concurrency: 1 });
+  it('gives a free slot to the oldest waiting task whose key is free', async () => {
+    const scheduler = new KeyScheduler({ concurrency: 2 });
     const log: string[] = [];
     const task = (name: string) => async () => {
       log.push(name);
       await nextTurn();
     };
-    const done = [1, 2, 3, 4].map((n) => scheduler.submit('hot', task(`hot${n}`)));
-    done.push(scheduler.submit('a', task('a')), scheduler.submit('b', task('b')));
-    await nextTurn();
-    done.push(scheduler.submit('c', task('c'))); // ready after hot and a, b
+    // hot1 and a start; hot2 is older than b and c but waits for hot1; when a slot frees, the
+    // oldest ready task wins (hot2 once hot1 is done, else b before c).
+    const done = [1, 2, 3].map((n) => scheduler.submit('hot', task(`hot${n}`)));
+    done.push(scheduler.submit('a', task('a')), scheduler.submit('b', task('b')), scheduler.submit('c', task('c')));
     await Promise.all(done);
-    assert.deepEqual(log, ['hot1', 'a', 'b', 'hot2', 'c', 'hot3', 'hot4']);
+    assert.deepEqual(log, ['hot1', 'a', 'hot2', 'b', 'hot3', 'c']);
+  });
+
+  it('lets a busy key take one slot only: other keys go on beside it', async () => {
+    const scheduler = new KeyScheduler({ concurrency: 3 });
+    const running = new Set<string>();
+    let othersBesideHot = 0;
+    const task = (key: string) => async () => {
+      running.add(key);
+      if (key !== 'hot' && running.has('hot')) othersBesideHot++;
+      await nextTurn();
+      running.delete(key);
+    };
+    const done = Array.from({ length: 20 }, () => scheduler.submit('hot', task('hot')));
+    for (const k of ['a', 'b', 'c', 'd']) done.push(scheduler.submit(k, task(k)));
+    await Promise.all(done);
+    assert.equal(othersBesideHot, 4, 'every other key ran while the hot key was busy');
   });
 
   it('keeps per-key order and the concurrency limit over 10,000 tasks on 1,000 keys', async () => {
