@@ -22,6 +22,15 @@ export function testClientOptions(): KafkaClientConnectionOptions {
   return kafkaClientOptions(testConnection());
 }
 
+/**
+ * The test broker as a vigil CLI child takes it: KAFKA_BROKERS plus the VIGIL_KAFKA_* security
+ * variables (explicitly, so a test that passes its own env cannot drop them).
+ */
+export function testKafkaEnv(): Record<string, string> {
+  const security = Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('VIGIL_KAFKA_') && e[1] !== undefined);
+  return { KAFKA_BROKERS: testBootstrap().join(','), ...Object.fromEntries(security) };
+}
+
 export function uniqueSuffix(): string {
   return `${process.pid}-${randomBytes(3).toString('hex')}`;
 }
