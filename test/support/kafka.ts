@@ -1,6 +1,8 @@
 // Test helpers for a real broker: the suite runner (scripts/run-tests.ts) starts one and puts its
-// address in KAFKA_BROKERS (and, with VIGIL_TEST_KAFKA_SECURITY=SASL_SSL, its credentials in the
-// VIGIL_KAFKA_* variables). Every test works on topics of its own, so files can run side by side.
+// address in KAFKA_BROKERS (and, for a SASL_SSL broker, its credentials in the VIGIL_KAFKA_*
+// variables). Every test works on topics of its own, so files can run side by side. A file that
+// imports this module runs in the suite's second pass too, against a SASL_SSL broker: reach the
+// broker only through testConnection(), testClientOptions() or testKafkaEnv().
 import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import { type KafkaClientConnectionOptions, type KafkaConnection, kafkaClientOptions, securityFromConfig } from '../../src/kafka/connection.ts';
