@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LLM_DEFAULTS, type LlmSettings } from './llm/settings.ts';
 import { type KafkaSecurity, type SecurityFileConfig, securityFromConfig } from './kafka/connection.ts';
-import { type AclPrincipals, principalsFromConfig } from './topology/acls.ts';
+import { type GroupCredentialFile, type GroupCredentials, groupCredentialsFromConfig } from './kafka/group-credentials.ts';
+import { type AclPrincipals, groupsOf, principalsFromConfig } from './topology/acls.ts';
 import { type TopicOverride, type Topology, defaultTopology, withOverrides } from './topology/topology.ts';
 
 export interface VigilConfig {
@@ -24,6 +25,8 @@ export interface VigilConfig {
     security: KafkaSecurity | undefined;
     /** Which principal each consumer group and the gateway use, for the ACLs `provision` grants. */
     principals: AclPrincipals;
+    /** Consumer groups whose workers connect as their own SCRAM user (kafka.groupCredentials). */
+    groupCredentials: GroupCredentials;
   };
   localKafka: {
     /** Preferred ports; when taken (or 0) a free one is chosen at first start and kept. */
@@ -73,6 +76,7 @@ interface ConfigFile {
     ackTimeoutMs?: number;
     security?: SecurityFileConfig;
     principals?: Partial<AclPrincipals>;
+    groupCredentials?: Record<string, GroupCredentialFile>;
   };
   localKafka?: { port?: number; controllerPort?: number };
   http?: { host?: string; port?: number };
@@ -212,10 +216,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
   let topology: Topology;
   let security: KafkaSecurity | undefined;
   let principals: AclPrincipals;
+  let groupCredentials: GroupCredentials;
   try {
     security = securityFromConfig(file.kafka?.security, env);
     principals = principalsFromConfig(file.kafka?.principals);
     topology = withOverrides(defaultTopology, overrides);
+    groupCredentials = groupCredentialsFromConfig(file.kafka?.groupCredentials, env, security, groupsOf(topology), principals);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
@@ -230,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
       ackTimeoutMs: int(env.VIGIL_ACK_TIMEOUT_MS ?? file.kafka?.ackTimeoutMs ?? 10_000, 'ackTimeoutMs', 1),
       security,
       principals,
+      groupCredentials,
     },
     localKafka: {
       port: int(env.VIGIL_KAFKA_PORT ?? file.localKafka?.port ?? 9092, 'localKafka.port', 0, 65_535),

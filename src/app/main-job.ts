@@ -10,7 +10,8 @@ import { createHl7Intake } from '../gateway/hl7-intake.ts';
 import { buildIntake } from '../gateway/http-intake.ts';
 import { MllpServer } from '../gateway/mllp/server.ts';
 import { ensureCluster, localBrokerOptions } from '../kafka/cluster.ts';
-import { describeConnection, kafkaClientOptions } from '../kafka/connection.ts';
+import { describeConnection, kafkaClientOptions, verifyKafkaAccess } from '../kafka/connection.ts';
+import { groupConnection } from '../kafka/group-credentials.ts';
 import { EventProducer } from '../kafka/event-producer.ts';
 import { stopLocalBroker } from '../kafka/local-broker.ts';
 import { createLlmClient, llmConfigured } from '../llm/client.ts';
@@ -98,11 +99,16 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       riskAssessmentWorker(config.topology, db),
       priorAuthorizationWorker(config.topology, db),
     ];
+    // A group with its own credential (kafka.groupCredentials) connects as its own principal; a
+    // wrong password stops the start here, naming that user.
+    const connections = new Map(declarations.map((d) => [d.group, groupConnection(cluster, config.kafka.groupCredentials, d.group)]));
+    const own = [...connections].filter(([, conn]) => conn !== cluster);
+    for (const [group, conn] of own) await verifyKafkaAccess(conn, `${config.kafka.clientId}-${group}`);
+    if (own.length > 0) say(`Kafka: ${own.map(([group]) => group).join(', ')} connect as their own users`);
     const workers = declarations.map(
       (decl) =>
         new SupervisedWorker(decl, {
-          bootstrap: cluster.bootstrap,
-          security: cluster.security,
+          ...connections.get(decl.group)!,
           clientId: config.kafka.clientId,
           // Stable per host: a restarted job fences its own predecessor's transactions.
           instanceId: hostname(),

@@ -79,10 +79,8 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return env[name] === '' ? undefined : env[name];
 }
 
-function passwordFrom(env: NodeJS.ProcessEnv, file: string | undefined): () => string {
-  const value = envValue(env, 'VIGIL_KAFKA_SASL_PASSWORD');
-  if (value !== undefined) return () => value;
-  if (!file) throw new KafkaSecurityConfigError('SASL_SSL needs a password: set VIGIL_KAFKA_SASL_PASSWORD or VIGIL_KAFKA_SASL_PASSWORD_FILE (kafka.security.passwordFile)');
+/** A password kept in a file (its first line), read each time a connection authenticates. */
+export function passwordInFile(file: string): () => string {
   return () => {
     try {
       return readFileSync(file, 'utf8').split('\n')[0]!.trim();
@@ -90,6 +88,13 @@ function passwordFrom(env: NodeJS.ProcessEnv, file: string | undefined): () => s
       throw new KafkaSecurityConfigError(`cannot read the Kafka SASL password file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   };
+}
+
+function passwordFrom(env: NodeJS.ProcessEnv, file: string | undefined): () => string {
+  const value = envValue(env, 'VIGIL_KAFKA_SASL_PASSWORD');
+  if (value !== undefined) return () => value;
+  if (!file) throw new KafkaSecurityConfigError('SASL_SSL needs a password: set VIGIL_KAFKA_SASL_PASSWORD or VIGIL_KAFKA_SASL_PASSWORD_FILE (kafka.security.passwordFile)');
+  return passwordInFile(file);
 }
 
 /**

@@ -13,7 +13,7 @@ import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { careGapEvents } from '../processors/care-gap-fixtures.ts';
-import { readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 type Out = { transition: string; gap_id: string; patient_id: string; status: string; reason?: string; rule: { id: string; version: number }; due_at: string; source_event_id: string };
@@ -28,9 +28,9 @@ describe('care gaps wired as in the main job', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     for (const decl of [timelineWorker(topology), careGapWorker(topology, db)]) {
-      const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+      const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
       await runtime.start();
       runtimes.push(runtime);
     }
@@ -112,7 +112,7 @@ describe('care gaps wired as in the main job', () => {
   });
 
   it('two care-gap workers sharing the patients while one joins and the other leaves: every transition once, in order', async () => {
-    const second = new WorkerRuntime(careGapWorker(topology, db), { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const second = new WorkerRuntime(careGapWorker(topology, db), { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     const patients = Array.from({ length: 30 }, (_, i) => careGapEvents(`rb${i}-${run}`));
     for (const p of patients) await send(p.discharge('s1', '2026-07-01T12:00:00Z'), p.visit('fu', '2026-07-03T09:00:00Z'));
     await second.start();

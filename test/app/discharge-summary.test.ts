@@ -15,7 +15,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { containsCanary } from '../support/canary.ts';
 import { type SimulatedStay, simulatedStay } from '../support/encounter.ts';
-import { readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 /** Progress that remembers what the summary worker found the timeline still behind on. */
@@ -54,7 +54,7 @@ describe('ai-discharge-summary on a real broker', () => {
   const runtimes: WorkerRuntime[] = [];
 
   const start = async (decl: WorkerDeclaration) => {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     await runtime.start();
     runtimes.push(runtime);
   };
@@ -67,8 +67,8 @@ describe('ai-discharge-summary on a real broker', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
-    progress = new WatchedProgress({ bootstrap: testBootstrap(), clientId: 'vigil-test' });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    progress = new WatchedProgress({ ...testConnection(), clientId: 'vigil-test' });
   });
   after(async () => {
     for (const r of runtimes) await r.stop();
@@ -130,8 +130,8 @@ describe('ai-discharge-summary when the timeline never catches up', () => {
   before(async () => {
     topology = await provisionedTopology();
     db = await openDatabase({});
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
-    progress = new GroupProgress({ bootstrap: testBootstrap(), clientId: 'vigil-test' });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    progress = new GroupProgress({ ...testConnection(), clientId: 'vigil-test' });
   });
   after(async () => {
     await runtime?.stop();
@@ -144,7 +144,7 @@ describe('ai-discharge-summary when the timeline never catches up', () => {
     const stay = simulatedStay(`partial-${uniqueSuffix()}`);
     await producer.send(stay.events, { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
     // No timeline runs on these topics: the wait can only end by its bound.
-    runtime = new WorkerRuntime(dischargeSummaryWorker(topology, db, progress, { historyWaitMs: 1_500 }), { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    runtime = new WorkerRuntime(dischargeSummaryWorker(topology, db, progress, { historyWaitMs: 1_500 }), { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     await runtime.start();
     const summaries = async () => (await readRecords([topicOf(topology, 'ai-discharge-summaries')], 1, 1_000)).filter((r) => r.headers.vigil_source_event_id === stay.discharge.event_id);
     await waitFor('the partial summary', async () => (await summaries()).length > 0);

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { consumerGroups, defaultTopology } from '../../src/topology/topology.ts';
 import { runCli, startCli } from '../support/cli.ts';
-import { testBootstrap } from '../support/kafka.ts';
+import { testKafkaEnv } from '../support/kafka.ts';
 
-const env = () => ({ KAFKA_BROKERS: testBootstrap().join(',') });
+const env = () => ({ ...testKafkaEnv() });
 const GROUPS = consumerGroups(defaultTopology);
 
 describe('./vigil lag and groups', () => {

@@ -1,19 +1,22 @@
 // Transport security and ACLs against a real SASL_SSL broker of the test's own: TLS from a CA
 // made here, SCRAM-SHA-512 users, StandardAuthorizer with nothing allowed unless granted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Consumer, FetchIsolationLevels, type Message, MessagesStreamModes } from '@platformatic/kafka';
+import { startMainJob } from '../../src/app/main-job.ts';
+import { loadConfig } from '../../src/config.ts';
 import { validateEvent } from '../../src/event/envelope.ts';
+import { SYSTEM } from '../../src/event/payloads.ts';
 import { KafkaAccessError, type KafkaConnection, kafkaClientOptions, verifyKafkaAccess } from '../../src/kafka/connection.ts';
 import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { type BrokerState, brokerAnswers, brokerConnection, startLocalBroker, stopLocalBroker } from '../../src/kafka/local-broker.ts';
 import { secureConnection } from '../../src/kafka/local-broker-security.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
-import { defaultTopology } from '../../src/topology/topology.ts';
+import { type Topology, defaultTopology } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
 import { runCli, ROOT } from '../support/cli.ts';
 import { uniqueSuffix } from '../support/kafka.ts';
@@ -158,6 +161,68 @@ describe('Kafka over SASL_SSL with ACLs from the topology', () => {
       assert.ok(err instanceof KafkaAccessError, String(err));
       assert.equal(err.reason, 'TOPIC_AUTHORIZATION_FAILED');
       assert.match(err.message, /denied User:ai-critical-value-alert access to a topic/);
+      return true;
+    });
+  });
+  /** The main job as `./vigil start` runs it, as the admin, with `kafka` added to its config file. */
+  async function mainJob(kafka: Record<string, unknown>, env: Record<string, string>, topology?: Topology) {
+    const file = join(dir, `vigil-${uniqueSuffix()}.json`);
+    writeFileSync(file, JSON.stringify({ kafka }));
+    const config = loadConfig({
+      ...cliEnv({ VIGIL_KAFKA_SASL_PASSWORD_FILE: broker.secure!.adminPasswordFile }),
+      VIGIL_CONFIG: file,
+      VIGIL_HTTP_PORT: '0',
+      VIGIL_MLLP_PORT: '0',
+      VIGIL_SIMULATE_RATE: '0',
+      ...env,
+    });
+    return startMainJob(topology ? { ...config, topology } : config, () => {});
+  }
+
+  it('runs a main job worker as its own principal (kafka.groupCredentials): a wrong password stops the start naming that user', async () => {
+    // The group's members of the test before leave, so that the job's worker gets every partition.
+    for (const r of runtimes.splice(0)) await r.stop().catch(() => {});
+    const own = { groupCredentials: { [ALERT_GROUP]: { passwordEnv: 'ALERT_KAFKA_PASSWORD' } } };
+    await assert.rejects(mainJob(own, { ALERT_KAFKA_PASSWORD: 'not-the-Password-7' }), (err: unknown) => {
+      assert.ok(err instanceof KafkaAccessError, String(err));
+      assert.equal(err.reason, 'SASL_AUTHENTICATION_FAILED');
+      assert.match(err.message, /SASL_SSL as ai-critical-value-alert with SCRAM-SHA-512/);
+      assert.doesNotMatch(err.message, /not-the-Password-7/);
+      return true;
+    });
+
+    const passwordFile = join(dir, 'alert.password');
+    writeFileSync(passwordFile, `${USERS[ALERT_GROUP]}\n`, { mode: 0o600 });
+    const job = await mainJob({ groupCredentials: { [ALERT_GROUP]: { passwordFile } } }, {});
+    try {
+      const id = `own-principal-${uniqueSuffix()}`;
+      const potassium = { code: { system: SYSTEM.loinc, code: '2823-3' }, value: 6.9, valueType: 'NM', units: 'mmol/L', abnormalFlags: [], status: 'F', observedAt: '2026-11-26T09:00:00Z' };
+      const gateway = new EventProducer({ ...as('vigil-gateway', USERS['vigil-gateway']), clientId: 'vigil-test-gateway', topology: defaultTopology, ackTimeoutMs: 30_000 });
+      try {
+        const lab = event({ event_id: id, event_type: 'lab_result', patient_id: `P-${id}`, payload: { patient: { identifiers: [{ value: 'X', type: 'MR' }] }, source: { format: 'json' }, observations: [potassium] } });
+        assert.equal(await gateway.send([validateEvent(lab)], meta), 1);
+      } finally {
+        await gateway.close();
+      }
+      // The job's critical-value worker, connected as User:ai-critical-value-alert, pages on it.
+      const paged = async () => (await read(admin, 'ai-critical-alerts', 1_000)).filter((m) => (JSON.parse(m.value.toString()) as { source_event_id?: string }).source_event_id === id);
+      const deadline = Date.now() + 120_000;
+      let alerts = await paged();
+      while (alerts.length === 0 && Date.now() < deadline) alerts = await paged();
+      assert.equal(alerts.length, 1);
+    } finally {
+      await job.stop();
+    }
+  });
+
+  it("refuses a main job worker's own principal a topic the topology's ACLs did not grant it", async () => {
+    // The same group made to read clinical-orders too, without provisioning the ACLs again.
+    const widened: Topology = { topics: defaultTopology.topics.map((t) => (t.name === 'clinical-orders' ? { ...t, consumers: [...t.consumers, ALERT_GROUP] } : t)) };
+    const own = { groupCredentials: { [ALERT_GROUP]: { passwordEnv: 'ALERT_KAFKA_PASSWORD' } } };
+    await assert.rejects(mainJob(own, { ALERT_KAFKA_PASSWORD: USERS[ALERT_GROUP] }, widened), (err: unknown) => {
+      assert.ok(err instanceof KafkaAccessError, String(err));
+      assert.equal(err.reason, 'TOPIC_AUTHORIZATION_FAILED');
+      assert.match(err.message, /denied User:ai-critical-value-alert access to a topic .* while joining group ai-critical-value-alert on .*clinical-orders/);
       return true;
     });
   });

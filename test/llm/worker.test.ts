@@ -17,7 +17,7 @@ import { storeLlmCache } from '../../src/store/llm-cache.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary } from '../support/canary.ts';
 import { type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from '../support/fake-openai.ts';
-import { readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 describe('ai-result-interpretation worker with an LLM endpoint', () => {
@@ -28,7 +28,7 @@ describe('ai-result-interpretation worker with an LLM endpoint', () => {
   let narrator: ReturnType<typeof llmInterpretationNarrator>;
   const runtimes: WorkerRuntime[] = [];
   const start = async (decl: WorkerDeclaration) => {
-    const runtime = new WorkerRuntime(decl, { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     await runtime.start();
     runtimes.push(runtime);
     return runtime;
@@ -47,7 +47,7 @@ describe('ai-result-interpretation worker with an LLM endpoint', () => {
       { baseUrl: fake.baseUrl, model: 'fake-interp', apiKey: null, baa: false, timeoutMs: 10_000, maxRetries: 1, concurrency: 2, ratePerSecond: 50 },
       { cache: storeLlmCache(db) },
     );
-    producer = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
+    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     narrator = llmInterpretationNarrator(llm);
     await start(timelineWorker(topology));
   });

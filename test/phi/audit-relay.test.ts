@@ -7,7 +7,7 @@ import { forgetPatient } from '../../src/phi/forget.ts';
 import { appendAudit } from '../../src/store/audit-log.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
-import { readRecords, testBootstrap, topicOf } from '../support/kafka.ts';
+import { readRecords, testConnection, topicOf } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 interface AuditRecord {
@@ -22,7 +22,7 @@ describe('audit relay to the audit topic', () => {
   let topology: Topology;
   let db: Database;
   let topic: string;
-  const relay = () => new AuditRelay({ db, bootstrap: testBootstrap(), clientId: 'vigil-test', topic });
+  const relay = () => new AuditRelay({ db, ...testConnection(), clientId: 'vigil-test', topic });
   const onTopic = async () => (await readRecords([topic], 1_000, 2_000)).map((r) => ({ key: r.key, ...(JSON.parse(r.value.toString()) as AuditRecord) }));
 
   before(async () => {

@@ -19,7 +19,7 @@ import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { committedCount, endOffsetTotal, readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, endOffsetTotal, readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -47,7 +47,7 @@ describe('forgetting a patient, with a worker running', () => {
   });
 
   function producer(seal: (e: ClinicalEvent) => ReturnType<PayloadCrypto['seal']>): EventProducer {
-    const p = new EventProducer({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000, seal });
+    const p = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000, seal });
     closing.push(() => p.close());
     return p;
   }
@@ -77,7 +77,7 @@ describe('forgetting a patient, with a worker running', () => {
         seen.push(e);
         return {};
       } },
-      { bootstrap: testBootstrap(), clientId: 'vigil-test', instanceId: run, deadLetterTopic: dlq, db, openPayload: (e, h) => workerCrypto.open(e, h) },
+      { ...testConnection(), clientId: 'vigil-test', instanceId: run, deadLetterTopic: dlq, db, openPayload: (e, h) => workerCrypto.open(e, h) },
     );
     await runtime.start();
     closing.push(() => runtime.stop());

@@ -19,7 +19,7 @@ import { provision } from '../../src/topology/provision.ts';
 import { type Topology, deadLetterTopic, defaultTopology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
 import { runCli } from '../support/cli.ts';
-import { committedCount, readRecords, testBootstrap, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
+import { committedCount, readRecords, testClientOptions, testConnection, testKafkaEnv, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -318,7 +318,7 @@ describe('dead-letter replay against a real broker', () => {
     await entriesOf(group, 2, defaultTopology);
     await stop(runtime);
 
-    const env = { KAFKA_BROKERS: testBootstrap().join(','), VIGIL_HOME: join(tmp, 'home') };
+    const env = { ...testKafkaEnv(), VIGIL_HOME: join(tmp, 'home') };
     const listed = await runCli(['dlq', 'list', '--group', group, '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(containsCanary(listed.stdout + listed.stderr), undefined, 'no payload, key or message in the listing');

@@ -15,7 +15,7 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { event } from '../support/canary.ts';
 import { runCli } from '../support/cli.ts';
-import { committedCount, readRecords, testBootstrap, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
+import { committedCount, readRecords, testConnection, testKafkaEnv, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -99,7 +99,7 @@ describe('replay (offset reset) against a real broker', () => {
     await waitFor('first run committed everything', async () => (await committedCount(group, adt)) === 30n);
 
     await assert.rejects(resetGroupOffsets({ ...testConnection(), topology, group, topic: adt, to: { kind: 'earliest' } }), GroupActiveError);
-    const cli = await runCli(['replay', '--group', group, '--topic', adt, '--to', 'earliest'], { KAFKA_BROKERS: testBootstrap().join(','), VIGIL_HOME: tmp });
+    const cli = await runCli(['replay', '--group', group, '--topic', adt, '--to', 'earliest'], { ...testKafkaEnv(), VIGIL_HOME: tmp });
     assert.equal(cli.code, 3, cli.stderr);
     assert.match(cli.stderr, /refused: consumer group .* is active/);
     assert.equal(await committedCount(group, adt), 30n, 'nothing moved');
@@ -110,7 +110,7 @@ describe('replay (offset reset) against a real broker', () => {
     assert.equal(dry.partitions.length, 12);
     assert.equal(await committedCount(group, adt), 30n, 'a dry run changes nothing');
 
-    const viaCli = await runCli(['replay', '--group', group, '--topic', adt, '--to', 'earliest'], { KAFKA_BROKERS: testBootstrap().join(','), VIGIL_HOME: tmp });
+    const viaCli = await runCli(['replay', '--group', group, '--topic', adt, '--to', 'earliest'], { ...testKafkaEnv(), VIGIL_HOME: tmp });
     assert.equal(viaCli.code, 0, viaCli.stderr);
     assert.match(viaCli.stdout, /^topic\s+partition\s+old offset\s+new offset$/m);
     assert.match(viaCli.stdout, /12 partition\(s\) reset/);

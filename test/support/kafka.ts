@@ -1,6 +1,8 @@
 // Test helpers for a real broker: the suite runner (scripts/run-tests.ts) starts one and puts its
-// address in KAFKA_BROKERS (and, with VIGIL_TEST_KAFKA_SECURITY=SASL_SSL, its credentials in the
-// VIGIL_KAFKA_* variables). Every test works on topics of its own, so files can run side by side.
+// address in KAFKA_BROKERS (and, for a SASL_SSL broker, its credentials in the VIGIL_KAFKA_*
+// variables). Every test works on topics of its own, so files can run side by side. A file that
+// imports this module runs in the suite's second pass too, against a SASL_SSL broker: reach the
+// broker only through testConnection(), testClientOptions() or testKafkaEnv().
 import { randomBytes } from 'node:crypto';
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, type Message } from '@platformatic/kafka';
 import { type KafkaClientConnectionOptions, type KafkaConnection, kafkaClientOptions, securityFromConfig } from '../../src/kafka/connection.ts';
@@ -20,6 +22,15 @@ export function testConnection(): KafkaConnection {
 /** The test broker as @platformatic/kafka's own clients take it (tests' raw producers and readers). */
 export function testClientOptions(): KafkaClientConnectionOptions {
   return kafkaClientOptions(testConnection());
+}
+
+/**
+ * The test broker as a vigil CLI child takes it: KAFKA_BROKERS plus the VIGIL_KAFKA_* security
+ * variables (explicitly, so a test that passes its own env cannot drop them).
+ */
+export function testKafkaEnv(): Record<string, string> {
+  const security = Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('VIGIL_KAFKA_') && e[1] !== undefined);
+  return { KAFKA_BROKERS: testBootstrap().join(','), ...Object.fromEntries(security) };
 }
 
 export function uniqueSuffix(): string {

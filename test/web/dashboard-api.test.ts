@@ -20,7 +20,7 @@ import type { Topology } from '../../src/topology/topology.ts';
 import { registerDashboard } from '../../src/web/dashboard.ts';
 import { mainJobDashboardDeps } from '../../src/web/main-job-deps.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { readRecords, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { readRecords, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 interface EntryJson {
@@ -47,7 +47,7 @@ describe('dashboard API against a real broker and store', () => {
     // Two dead letters of one group, as a worker writes them: the original bytes and metadata.
     const labs = topicOf(topology, 'lab-results');
     const encoded = encodeEvent(badEvent, { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
-    const producer = new Producer<Buffer, Buffer, string, string>({ clientId: 'vigil-test', bootstrapBrokers: testBootstrap(), serializers: { headerKey: stringSerializer, headerValue: stringSerializer } });
+    const producer = new Producer<Buffer, Buffer, string, string>({ clientId: 'vigil-test', ...testClientOptions(), serializers: { headerKey: stringSerializer, headerValue: stringSerializer } });
     try {
       for (const [offset, value, headers] of [
         [0n, encoded.value, encoded.headers],
@@ -59,11 +59,11 @@ describe('dashboard API against a real broker and store', () => {
     } finally {
       await producer.close();
     }
-    lagMonitor = new LagMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology });
-    dlqMonitor = new DlqMonitor({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, db });
+    lagMonitor = new LagMonitor({ ...testConnection(), clientId: 'vigil-test', topology });
+    dlqMonitor = new DlqMonitor({ ...testConnection(), clientId: 'vigil-test', topology, db });
     const stats = { group: 'patient-timeline', inFlight: 0, buffered: 0, paused: false, parkedKeys: 0, processed: 42, retries: 0, deadLettered: 2, reused: 0, transactions: 3, forgotten: 0 };
     app = Fastify();
-    registerDashboard(app, mainJobDashboardDeps({ bootstrap: testBootstrap(), clientId: 'vigil-test', topology, db, lagMonitor, dlqMonitor, workers: [{ stats: () => stats }] }));
+    registerDashboard(app, mainJobDashboardDeps({ ...testConnection(), clientId: 'vigil-test', topology, db, lagMonitor, dlqMonitor, workers: [{ stats: () => stats }] }));
     await app.ready();
   });
 

@@ -12,7 +12,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { type RunningJob, startMainJob } from '../../src/app/main-job.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ROOT } from '../support/cli.ts';
-import { isolatedTopology, testBootstrap, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { isolatedTopology, testClientOptions, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
 
 const run = uniqueSuffix();
 const home = mkdtempSync(join(tmpdir(), 'vigil-dashboard-'));
@@ -58,7 +58,7 @@ describe('the dashboard in a browser, on the running main job', () => {
 
   it('shows a poison record in the DLQ, its payload only with a reason, and replays it off the open list', async () => {
     const marker = `poison-${run}`;
-    const producer = new Producer({ clientId: 'vigil-test-poison', bootstrapBrokers: testBootstrap() });
+    const producer = new Producer({ clientId: 'vigil-test-poison', ...testClientOptions() });
     try {
       await producer.send({ messages: [{ topic: topicOf(topology, 'lab-results'), key: Buffer.from(`P-${run}`), value: Buffer.from(`not an event: ${marker}`) }] });
     } finally {
