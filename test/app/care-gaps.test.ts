@@ -8,41 +8,29 @@ import { CareGapSweeper, careGapDueEvent } from '../../src/app/care-gap-sweeper.
 import { careGapWorker } from '../../src/app/care-gap-worker.ts';
 import { timelineWorker } from '../../src/app/workers.ts';
 import type { ClinicalEvent } from '../../src/event/envelope.ts';
-import { EventProducer } from '../../src/kafka/event-producer.ts';
-import { WorkerRuntime } from '../../src/runtime/engine.ts';
-import { type Database, openDatabase } from '../../src/store/db.ts';
+import type { WorkerRuntime } from '../../src/runtime/engine.ts';
+import type { Database } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { careGapEvents } from '../processors/care-gap-fixtures.ts';
-import { committedCount, endOffsetTotal, readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
-import { provisionedTopology } from '../support/topics.ts';
+import { committedCount, endOffsetTotal, readRecords, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { type WorkerHarness, startWorkers } from '../support/workers.ts';
 
 type Out = { transition: string; gap_id: string; patient_id: string; status: string; reason?: string; rule: { id: string; version: number }; due_at: string; source_event_id: string };
 
 describe('care gaps wired as in the main job', () => {
   let topology: Topology;
   let db: Database;
-  let producer: EventProducer;
-  const runtimes: WorkerRuntime[] = [];
+  let harness: WorkerHarness;
   const run = uniqueSuffix();
 
   before(async () => {
-    topology = await provisionedTopology();
-    db = await openDatabase({});
-    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
-    for (const decl of [timelineWorker(topology), careGapWorker(topology, db)]) {
-      const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
-      await runtime.start();
-      runtimes.push(runtime);
-    }
+    harness = await startWorkers((topology, db) => [timelineWorker(topology), careGapWorker(topology, db)]);
+    ({ topology, db } = harness);
   });
-  after(async () => {
-    for (const r of runtimes) await r.stop();
-    await producer.close();
-    await db.close();
-  });
+  after(() => harness.close());
 
   // One produce request: the events are as close together as they can be.
-  const send = (...events: ClinicalEvent[]) => producer.send(events, { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
+  const send = (...events: ClinicalEvent[]) => harness.send(...events);
   const outputs = async (): Promise<Out[]> => (await readRecords([topicOf(topology, 'ai-care-gaps')], 10_000, 1_500)).map((r) => JSON.parse(r.value.toString()) as Out);
   const of = (all: Out[], patient: string) => all.filter((o) => o.patient_id === patient);
   const brief = (os: Out[]) => os.map((o) => `${o.transition} ${o.rule.id}${o.reason ? ` (${o.reason})` : ''}`);
@@ -114,15 +102,13 @@ describe('care gaps wired as in the main job', () => {
   });
 
   it('two care-gap workers sharing the patients while one joins and the other leaves: every transition once, in order', async () => {
-    const second = new WorkerRuntime(careGapWorker(topology, db), { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
     const patients = Array.from({ length: 30 }, (_, i) => careGapEvents(`rb${i}-${run}`));
     for (const p of patients) await send(p.discharge('s1', '2026-07-01T12:00:00Z'), p.visit('fu', '2026-07-03T09:00:00Z'));
-    await second.start();
+    await harness.start(careGapWorker(topology, db));
     for (const p of patients) await send(p.admission('s2', '2026-07-10T08:00:00Z'));
     // The first care-gap worker leaves; the second finishes alone.
-    const first = runtimes.splice(1, 1)[0] as WorkerRuntime;
+    const first = harness.runtimes.splice(1, 1)[0] as WorkerRuntime;
     await first.stop();
-    runtimes.push(second);
     for (const p of patients) await send(p.discharge('s2', '2026-07-12T12:00:00Z'));
 
     const expected = [
@@ -160,7 +146,7 @@ describe('care gaps wired as in the main job', () => {
     assert.deepEqual(row?.wake_rules, ['discharge-follow-up-7d']);
 
     // The clock says a day after the follow-up was due; other patients of this file wake later.
-    const sweeper = new CareGapSweeper({ db, producer, now: () => new Date('2026-01-09T12:00:00Z') });
+    const sweeper = new CareGapSweeper({ db, producer: harness.producer, now: () => new Date('2026-01-09T12:00:00Z') });
     assert.equal(await sweeper.sweep(), 1);
     assert.equal(await sweeper.sweep(), 0, 'emitted once');
     const tick = careGapDueEvent({ patientId: P, wakeAt: '2026-01-08T12:00:00.000Z', rules: ['discharge-follow-up-7d'] });

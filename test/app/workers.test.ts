@@ -6,36 +6,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { criticalValueWorker, drugInteractionWorker, timelineWorker } from '../../src/app/workers.ts';
 import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
 import { SYSTEM } from '../../src/event/payloads.ts';
-import { EventProducer } from '../../src/kafka/event-producer.ts';
-import { WorkerRuntime } from '../../src/runtime/engine.ts';
-import { type Database, openDatabase } from '../../src/store/db.ts';
+import type { Database } from '../../src/store/db.ts';
 import type { Topology } from '../../src/topology/topology.ts';
-import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
-import { provisionedTopology } from '../support/topics.ts';
+import { readRecords, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { type WorkerHarness, startWorkers } from '../support/workers.ts';
 
 describe('AI workers wired as in the main job', () => {
   let topology: Topology;
   let db: Database;
-  let producer: EventProducer;
-  const runtimes: WorkerRuntime[] = [];
+  let harness: WorkerHarness;
 
   before(async () => {
-    topology = await provisionedTopology();
-    db = await openDatabase({});
-    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
-    for (const decl of [timelineWorker(topology), criticalValueWorker(topology, db), drugInteractionWorker(topology, db)]) {
-      const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
-      await runtime.start();
-      runtimes.push(runtime);
-    }
+    harness = await startWorkers((topology, db) => [timelineWorker(topology), criticalValueWorker(topology, db), drugInteractionWorker(topology, db)]);
+    ({ topology, db } = harness);
   });
-  after(async () => {
-    for (const r of runtimes) await r.stop();
-    await producer.close();
-    await db.close();
-  });
+  after(() => harness.close());
 
-  const send = (e: ClinicalEvent) => producer.send([e], { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
+  const send = (e: ClinicalEvent) => harness.send(e);
   const projected = (id: string) => async () => (await db.query('SELECT 1 FROM timeline_events WHERE event_id = $1', [id])).length > 0;
   const source = { format: 'json' };
   const patient = { identifiers: [{ value: 'X', type: 'MR' }], birthDate: '1948-01-01' };
