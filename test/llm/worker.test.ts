@@ -7,36 +7,28 @@ import { after, before, describe, it } from 'node:test';
 import { resultInterpretationWorker, timelineWorker } from '../../src/app/workers.ts';
 import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
 import { SYSTEM } from '../../src/event/payloads.ts';
-import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { createLlmClient } from '../../src/llm/client.ts';
 import { llmInterpretationNarrator } from '../../src/processors/interpretation-narrator.ts';
-import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import type { WorkerDeclaration } from '../../src/runtime/worker.ts';
-import { type Database, openDatabase } from '../../src/store/db.ts';
+import type { Database } from '../../src/store/db.ts';
 import { storeLlmCache } from '../../src/store/llm-cache.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary } from '../support/canary.ts';
 import { type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from '../support/fake-openai.ts';
-import { readRecords, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
-import { provisionedTopology } from '../support/topics.ts';
+import { readRecords, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { type WorkerHarness, startWorkers } from '../support/workers.ts';
 
 describe('ai-result-interpretation worker with an LLM endpoint', () => {
   let topology: Topology;
   let db: Database;
   let fake: FakeOpenAI;
-  let producer: EventProducer;
   let narrator: ReturnType<typeof llmInterpretationNarrator>;
-  const runtimes: WorkerRuntime[] = [];
-  const start = async (decl: WorkerDeclaration) => {
-    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: topicOf(topology, 'ai-events-dlq'), db });
-    await runtime.start();
-    runtimes.push(runtime);
-    return runtime;
-  };
+  let harness: WorkerHarness;
+  const start = (decl: WorkerDeclaration) => harness.start(decl);
 
   before(async () => {
-    topology = await provisionedTopology();
-    db = await openDatabase({});
+    harness = await startWorkers((t) => [timelineWorker(t)]);
+    ({ topology, db } = harness);
     fake = await startFakeOpenAI();
     // A model that keeps the drafts, marked as its own.
     fake.respond = (req: RecordedRequest) => {
@@ -47,18 +39,14 @@ describe('ai-result-interpretation worker with an LLM endpoint', () => {
       { baseUrl: fake.baseUrl, model: 'fake-interp', apiKey: null, baa: false, timeoutMs: 10_000, maxRetries: 1, concurrency: 2, ratePerSecond: 50 },
       { cache: storeLlmCache(db) },
     );
-    producer = new EventProducer({ ...testConnection(), clientId: 'vigil-test', topology, ackTimeoutMs: 30_000 });
     narrator = llmInterpretationNarrator(llm);
-    await start(timelineWorker(topology));
   });
   after(async () => {
-    for (const r of runtimes) await r.stop();
-    await producer.close();
+    await harness.close();
     await fake.close();
-    await db.close();
   });
 
-  const send = (e: ClinicalEvent) => producer.send([e], { source: 'urn:vigil:test', receivedTime: new Date().toISOString() });
+  const send = (e: ClinicalEvent) => harness.send(e);
   type Output = { source_event_id: string; method: string; model?: string; findings: { explanation_clinician: string }[] };
   const outputs = async (id: string) =>
     (await readRecords([topicOf(topology, 'ai-result-interpretations')], 1_000, 1_000)).map((r) => JSON.parse(r.value.toString()) as Output).filter((o) => o.source_event_id === id);
@@ -88,7 +76,7 @@ describe('ai-result-interpretation worker with an LLM endpoint', () => {
     // The decision is lost (as after a crash before the commit) and the event comes again to a new
     // worker: the answer is read from the store.
     await first.stop();
-    runtimes.splice(runtimes.indexOf(first), 1);
+    harness.runtimes.splice(harness.runtimes.indexOf(first), 1);
     await db.query('DELETE FROM effects WHERE event_id = $1', [event.event_id]);
     await db.query('DELETE FROM ai_outputs WHERE event_id = $1', [event.event_id]);
     await start(resultInterpretationWorker(topology, db, narrator));
