@@ -73,17 +73,19 @@ export interface DecodedEvent {
  * Decodes a record. Records from plain producers without ce_* headers are accepted (the envelope
  * alone is enough); headers that are present must agree with it. Throws EventValidationError.
  */
-export function decodeEvent(value: Buffer | null | undefined, headers: Headers = {}): DecodedEvent {
+export function decodeEvent(value: Buffer | null | undefined, headers: Headers | ReadonlyMap<string, string> = {}): DecodedEvent {
+  // A consumer's records carry their headers as a Map: read them there rather than copy them out.
+  const header = headers instanceof Map ? (name: string) => headers.get(name) : (name: string) => (headers as Headers)[name];
   const errors: FieldError[] = [];
-  const specVersion = headers[HEADER.specVersion];
+  const specVersion = header(HEADER.specVersion);
   if (specVersion !== undefined && specVersion !== SPEC_VERSION) {
     errors.push({ field: HEADER.specVersion, rule: `must be ${SPEC_VERSION}` });
   }
-  const schemaVersion = headers[HEADER.schemaVersion] ?? SCHEMA_VERSION;
+  const schemaVersion = header(HEADER.schemaVersion) ?? SCHEMA_VERSION;
   if (schemaVersion !== SCHEMA_VERSION) {
     errors.push({ field: HEADER.schemaVersion, rule: `must be a known schema version (${SCHEMA_VERSION})` });
   }
-  const contentType = headers[HEADER.contentType];
+  const contentType = header(HEADER.contentType);
   if (contentType !== undefined && !contentType.startsWith(CONTENT_TYPE)) {
     errors.push({ field: HEADER.contentType, rule: `must be ${CONTENT_TYPE}` });
   }
@@ -100,17 +102,17 @@ export function decodeEvent(value: Buffer | null | undefined, headers: Headers =
     throw new EventValidationError([{ field: '(value)', rule: 'must be UTF-8 JSON' }]);
   }
   const event = validateEvent(parsed);
-  if (headers[HEADER.id] !== undefined && headers[HEADER.id] !== event.event_id) {
+  if (header(HEADER.id) !== undefined && header(HEADER.id) !== event.event_id) {
     errors.push({ field: HEADER.id, rule: 'must equal event_id' });
   }
-  if (headers[HEADER.type] !== undefined && headers[HEADER.type] !== TYPE_PREFIX + event.event_type) {
+  if (header(HEADER.type) !== undefined && header(HEADER.type) !== TYPE_PREFIX + event.event_type) {
     errors.push({ field: HEADER.type, rule: 'must match event_type' });
   }
   if (errors.length > 0) throw new EventValidationError(errors);
 
   const meta: DecodedEvent['meta'] = { schemaVersion };
-  if (headers[HEADER.source] !== undefined) meta.source = headers[HEADER.source];
-  if (headers[HEADER.receivedTime] !== undefined) meta.receivedTime = headers[HEADER.receivedTime];
-  if (headers[HEADER.traceparent] !== undefined) meta.traceparent = headers[HEADER.traceparent];
+  if (header(HEADER.source) !== undefined) meta.source = header(HEADER.source);
+  if (header(HEADER.receivedTime) !== undefined) meta.receivedTime = header(HEADER.receivedTime);
+  if (header(HEADER.traceparent) !== undefined) meta.traceparent = header(HEADER.traceparent);
   return { event, meta };
 }

@@ -70,13 +70,31 @@ function checkId(value: unknown, field: string, errors: FieldError[]): void {
   else if (!ID_PATTERN.test(value)) errors.push({ field, rule: 'must be printable ASCII without spaces' });
 }
 
+// The canonical form every vigil producer writes (Date#toISOString), checked without a Date.
+const CANONICAL_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function twoDigits(value: string, at: number): number {
+  return (value.charCodeAt(at) - 48) * 10 + value.charCodeAt(at + 1) - 48;
+}
+
+/** Already UTC ISO 8601 with milliseconds, and a real calendar date and time of day. */
+function isCanonical(value: string): boolean {
+  if (value.length !== 24 || !CANONICAL_PATTERN.test(value)) return false;
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0);
+  return day >= 1 && day <= days && twoDigits(value, 11) < 24 && twoDigits(value, 14) < 60 && twoDigits(value, 17) < 60;
+}
+
 /** Parses an RFC 3339 timestamp to UTC ISO 8601, or undefined when it is not one. */
 export function toUtcTimestamp(value: string): string | undefined {
+  // Checked on every record a worker reads: the usual form skips the Date round trip below.
+  if (isCanonical(value)) return value;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return undefined;
-  // Already canonical (what every vigil producer writes) when it survives the round trip: a
-  // rolled-over impossible date would not. Saves the checks below on every record read.
-  if (value.length === 24 && new Date(ms).toISOString() === value) return value;
   if (!TIMESTAMP_PATTERN.test(value)) return undefined;
   // Date.parse rolls over impossible dates (Feb 30); reject them by comparing the calendar day back.
   const [, y, m, d] = /^(\d{4})-(\d{2})-(\d{2})/.exec(value) ?? [];

@@ -83,7 +83,6 @@ export interface RuntimeStats {
 interface Pending {
   message: KafkaMessage;
   key: string;
-  headers: Record<string, string>;
   watermark: PartitionWatermark;
   event?: ClinicalEvent;
   decodeError?: unknown;
@@ -101,8 +100,18 @@ interface Pending {
   mayBeDecided: boolean;
 }
 
+/** A record the commit round's transaction sends: an output or a dead letter. */
+interface OutgoingRecord {
+  topic: string;
+  key: Buffer;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
 interface PartitionQueue {
   watermark: PartitionWatermark;
+  /** The partition's decided mark when it was assigned (see 016_decided_offsets.sql). */
+  decidedBelow: bigint;
   /** Fetched records not committed yet, in offset order. */
   records: Pending[];
 }
@@ -115,16 +124,21 @@ const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIO
 // rounds the worker gives up, loudly, and its supervisor restarts it; any failure gives up after many.
 const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 const MISCONFIGURED_ROUNDS = 3;
+const FETCH_MAX_BYTES = 1024 * 1024;
 const FAILED_ROUNDS = 100;
 
+/** The record's headers as an object, made only where one is needed (dead letters, sealed payloads). */
 function headersOf(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of message.headers) out[k] = v;
-  return out;
+  return Object.fromEntries(message.headers);
 }
 
 function recordOf(p: Pending): FailedRecord {
-  return { topic: p.message.topic, partition: p.message.partition, offset: p.message.offset, key: p.key, value: p.message.value, headers: p.headers };
+  const { topic, partition, offset, value } = p.message;
+  return { topic, partition, offset, key: p.key, value, headers: headersOf(p.message) };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (constraint violation): this record's data, not the store. */
@@ -185,7 +199,8 @@ export class WorkerRuntime {
   readonly #limiter: RateLimiter | undefined;
   readonly #abort = new AbortController();
   readonly #watermarks = new WatermarkTracker();
-  #partitions = new Map<string, PartitionQueue>();
+  /** By the watermark of the partition's current assignment. */
+  #partitions = new Map<PartitionWatermark, PartitionQueue>();
   #consumer: Consumer<Buffer, Buffer, string, string> | undefined;
   #producer: Producer<Buffer, Buffer, string, string> | undefined;
   #admin: Admin | undefined;
@@ -276,6 +291,11 @@ export class WorkerRuntime {
       ...kafkaClientOptions(this.#opts),
       autocommit: false,
       maxWaitTime: 200,
+      // The client's default (50 MB a fetch, per partition too) lets one fetch bring a whole topic
+      // in behind a paused stream, past the buffer limit, and parses it in one go while nothing else
+      // runs. One MB (the Java client's per-partition default) keeps both bounded; a larger batch
+      // still comes whole.
+      maxBytes: FETCH_MAX_BYTES,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       deserializers: {
@@ -336,33 +356,31 @@ export class WorkerRuntime {
     if (this.#stopping) return;
     const watermark = this.#watermarks.track(message.topic, message.partition, message.offset);
     if (!watermark) return; // fetched again after a rebalance while still held: already ours
-    const id = tp(message.topic, message.partition);
+    let queue = this.#partitions.get(watermark);
+    if (!queue) {
+      queue = { watermark, decidedBelow: this.#decidedBelow.get(tp(message.topic, message.partition)) ?? 0n, records: [] };
+      this.#partitions.set(watermark, queue);
+    }
     const pending: Pending = {
       message,
       key: message.key?.toString() ?? '',
-      headers: headersOf(message),
       watermark,
       reused: false,
       parks: false,
-      mayBeDecided: message.offset < (this.#decidedBelow.get(id) ?? 0n),
+      mayBeDecided: message.offset < queue.decidedBelow,
     };
     try {
-      pending.event = decodeEvent(message.value, pending.headers).event;
+      pending.event = decodeEvent(message.value, message.headers).event;
     } catch (err) {
       pending.decodeError = err;
     }
     // A DLQ replay is a deliberate second delivery, never a duplicate.
-    if (pending.event && pending.headers[REPLAY_HEADER.group] === undefined) {
+    if (pending.event && !message.headers.has(REPLAY_HEADER.group)) {
       if (this.#taken.has(pending.event.event_id)) pending.duplicate = true;
       else {
         if (this.#taken.size >= TAKEN_MEMORY) this.#taken.clear();
         this.#taken.add(pending.event.event_id);
       }
-    }
-    let queue = this.#partitions.get(id);
-    if (!queue || queue.watermark !== watermark) {
-      queue = { watermark, records: [] };
-      this.#partitions.set(id, queue);
     }
     queue.records.push(pending);
     if (++this.#buffered >= this.#policies.maxBuffered && !this.#paused) {
@@ -371,33 +389,37 @@ export class WorkerRuntime {
       // Commit what is done now rather than at the next tick: fetching resumes sooner.
       void this.#flush();
     }
-    this.#scheduler.submit(pending.key, () => this.#process(pending)).then(
-      () => watermark.complete(message.offset),
-      (err: unknown) => {
-        // Not started (stopping): the record stays unfinished and is fetched again next time.
-        if (!(err instanceof TaskNotStartedError)) this.#fail(err as Error);
-      },
-    );
+    this.#scheduler.submit(pending.key, () => this.#process(pending), (failed, err) => {
+      if (!failed) watermark.complete(message.offset);
+      // Not started (stopping): the record stays unfinished and is fetched again next time.
+      else if (!(err instanceof TaskNotStartedError)) this.#fail(err as Error);
+    });
   }
 
-  async #process(p: Pending): Promise<void> {
+  /**
+   * Decides one record. Settles without a promise when nothing on the way is asynchronous (no sealed
+   * payload, no stored decision to look up, a processor that answers at once): the common case
+   * costs no microtask round trips.
+   */
+  #process(p: Pending): void | Promise<void> {
     if (p.watermark.revoked || p.duplicate) return;
     const { group } = this.#decl;
     // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
-    const replayFor = p.headers[REPLAY_HEADER.group];
+    const replayFor = p.message.headers.get(REPLAY_HEADER.group);
     if (replayFor !== undefined && replayFor !== group) return;
-    const record = recordOf(p);
     if (this.#parked.has(p.key)) {
-      p.deadLetter = deadLetterHeaders(record, { group, attempts: 0, error: null, parkedBehind: 'parked key' });
+      p.deadLetter = deadLetterHeaders(recordOf(p), { group, attempts: 0, error: null, parkedBehind: 'parked key' });
       this.#stats.deadLettered++;
       return;
     }
-    if (!p.event) {
-      this.#deadLetter(p, record, 1, p.decodeError);
-      return;
-    }
-    if (this.#opts.openPayload && !(await this.#open(p, record))) return;
-    const stored = p.mayBeDecided ? await this.#lookups.load(p.event.event_id) : undefined;
+    if (!p.event) return this.#deadLetter(p, 1, p.decodeError);
+    if (this.#opts.openPayload || p.mayBeDecided) return this.#openAndLookUp(p);
+    return this.#attempt(p, 1, performance.now());
+  }
+
+  async #openAndLookUp(p: Pending): Promise<void> {
+    if (this.#opts.openPayload && !(await this.#open(p))) return;
+    const stored = p.mayBeDecided ? await this.#lookups.load((p.event as ClinicalEvent).event_id) : undefined;
     if (stored) {
       p.decision = stored.outputs;
       p.delivered = stored.delivered;
@@ -406,34 +428,55 @@ export class WorkerRuntime {
       this.#stats.processed++;
       return;
     }
-    const started = performance.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.#limiter) await this.#limiter.take();
-        p.decision = await this.#decl.processor(p.event, { attempt, signal: this.#abort.signal });
-        this.#stats.processed++;
-        this.#opts.onDecided?.({ group, eventTimestamp: p.event.event_timestamp, receivedTime: p.headers[HEADER.receivedTime], durationMs: performance.now() - started });
-        return;
-      } catch (err) {
-        const delay = backoffMs(this.#policies.retry, attempt);
-        const retryable = !(err instanceof NonRetryableError) && !this.#stopping;
-        if (!retryable || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
-          log.warn({ group, eventId: p.event.event_id, attempts: attempt, error: (err as Error)?.name }, 'event dead-lettered');
-          this.#deadLetter(p, record, attempt, err);
-          return;
-        }
-        this.#stats.retries++;
-        await sleep(delay);
-      }
+    return this.#attempt(p, 1, performance.now());
+  }
+
+  /** One call of the processor; `started` is the first attempt's start, for the retry budget. */
+  #attempt(p: Pending, attempt: number, started: number): void | Promise<void> {
+    if (this.#limiter) return this.#limiter.take().then(() => this.#call(p, attempt, started));
+    return this.#call(p, attempt, started);
+  }
+
+  #call(p: Pending, attempt: number, started: number): void | Promise<void> {
+    let decision: Decision | PromiseLike<Decision>;
+    try {
+      decision = this.#decl.processor(p.event as ClinicalEvent, { attempt, signal: this.#abort.signal });
+    } catch (err) {
+      return this.#retryOrDeadLetter(p, attempt, started, err);
     }
+    if (!isThenable(decision)) return this.#decided(p, decision, started);
+    return Promise.resolve(decision).then(
+      (d) => this.#decided(p, d, started),
+      (err: unknown) => this.#retryOrDeadLetter(p, attempt, started, err),
+    );
+  }
+
+  #decided(p: Pending, decision: Decision, started: number): void {
+    p.decision = decision;
+    this.#stats.processed++;
+    const event = p.event as ClinicalEvent;
+    this.#opts.onDecided?.({ group: this.#decl.group, eventTimestamp: event.event_timestamp, receivedTime: p.message.headers.get(HEADER.receivedTime), durationMs: performance.now() - started });
+  }
+
+  /** Transient failures are retried in place for this key, with backoff; the rest are dead-lettered. */
+  #retryOrDeadLetter(p: Pending, attempt: number, started: number, err: unknown): void | Promise<void> {
+    const delay = backoffMs(this.#policies.retry, attempt);
+    const retryable = !(err instanceof NonRetryableError) && !this.#stopping;
+    if (!retryable || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
+      log.warn({ group: this.#decl.group, eventId: p.event?.event_id, attempts: attempt, error: (err as Error)?.name }, 'event dead-lettered');
+      return this.#deadLetter(p, attempt, err);
+    }
+    this.#stats.retries++;
+    return sleep(delay).then(() => this.#attempt(p, attempt + 1, started));
   }
 
   /** Opens a sealed payload; false when the record is done with (forgotten, or dead-lettered). */
-  async #open(p: Pending, record: FailedRecord): Promise<boolean> {
+  async #open(p: Pending): Promise<boolean> {
     const started = performance.now();
+    const headers = headersOf(p.message);
     for (let attempt = 1; ; attempt++) {
       try {
-        const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, p.headers);
+        const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, headers);
         if (!opened) this.#stats.forgotten++;
         else p.event = opened;
         return opened !== undefined;
@@ -442,7 +485,7 @@ export class WorkerRuntime {
         const delay = backoffMs(this.#policies.retry, attempt);
         if (err instanceof EventValidationError || this.#stopping || !mayRetry(this.#policies.retry, attempt, performance.now() - started, delay)) {
           log.warn({ group: this.#decl.group, eventId: p.event?.event_id, attempts: attempt, error: (err as Error)?.name }, 'payload not opened; event dead-lettered');
-          this.#deadLetter(p, record, attempt, err);
+          this.#deadLetter(p, attempt, err);
           return false;
         }
         this.#stats.retries++;
@@ -451,8 +494,8 @@ export class WorkerRuntime {
     }
   }
 
-  #deadLetter(p: Pending, record: FailedRecord, attempts: number, error: unknown): void {
-    p.deadLetter = deadLetterHeaders(record, { group: this.#decl.group, attempts, error });
+  #deadLetter(p: Pending, attempts: number, error: unknown): void {
+    p.deadLetter = deadLetterHeaders(recordOf(p), { group: this.#decl.group, attempts, error });
     this.#stats.deadLettered++;
     if (this.#policies.deadLetter === 'hold-key') {
       this.#parked.add(p.key);
@@ -574,7 +617,7 @@ export class WorkerRuntime {
               await tx.query('DELETE FROM effects WHERE processor = $1 AND event_id = $2', [group, event.event_id]);
               p.decision = undefined;
               log.warn({ group, eventId: event.event_id, code: (err as { code?: string }).code }, 'store refused the writes; event dead-lettered');
-              this.#deadLetter(p, recordOf(p), 1, new StoreRejectedError((err as { code?: string }).code));
+              this.#deadLetter(p, 1, new StoreRejectedError((err as { code?: string }).code));
             }
           }
         }
@@ -583,7 +626,8 @@ export class WorkerRuntime {
       });
     }
 
-    const messages = all.flatMap((p) => this.#recordsOf(p));
+    const messages: OutgoingRecord[] = [];
+    for (const p of all) if (p.deadLetter || (p.decision?.outputs?.length && !p.delivered)) this.#addRecordsOf(p, messages);
     const consumer = this.#consumer;
     const tx = await this.#producer.beginTransaction();
     const commit = async () => {
@@ -648,17 +692,15 @@ export class WorkerRuntime {
     }
   }
 
-  #recordsOf(p: Pending) {
-    const out: { topic: string; key: Buffer; value: Buffer; headers: Record<string, string> }[] = [];
+  #addRecordsOf(p: Pending, out: OutgoingRecord[]): void {
     if (p.deadLetter) {
       const dlqKey = p.event?.event_type ?? 'undecodable';
       out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: p.message.value ?? Buffer.alloc(0), headers: p.deadLetter });
     }
     if (!p.delivered) for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
-    return out;
   }
 
-  #encodeOutput(o: OutputRecord, p: Pending) {
+  #encodeOutput(o: OutputRecord, p: Pending): OutgoingRecord {
     return {
       topic: o.topic,
       key: Buffer.from(o.key),

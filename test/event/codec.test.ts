@@ -123,4 +123,40 @@ describe('event decoding', () => {
     assert.equal(validationErrors(() => decodeEvent(value, { ...headers, [HEADER.type]: 'vigil.clinical.order' })).errors[0]?.field, HEADER.type);
     assert.equal(validationErrors(() => decodeEvent(value, { ...headers, [HEADER.specVersion]: '0.3' })).errors[0]?.field, HEADER.specVersion);
   });
+
+  it('reads headers from a Map (a consumer record) as from an object', () => {
+    const { value, headers } = encodeEvent(validateEvent(event({ event_id: 'm-1' })), meta);
+    const map = new Map(Object.entries(headers));
+    assert.deepEqual(decodeEvent(value, map), decodeEvent(value, headers));
+    map.set(HEADER.id, 'm-2');
+    assert.equal(validationErrors(() => decodeEvent(value, map)).errors[0]?.field, HEADER.id);
+  });
 });
+
+describe('timestamps', () => {
+  it('keeps a canonical timestamp exactly when Date would give it back unchanged', () => {
+    // Digits drawn over and past each field's range: impossible days, hours, minutes and seconds.
+    let seed = 11;
+    const draw = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    for (let i = 0; i < 20_000; i++) {
+      const ts = `${pad(1896 + draw(210), 4)}-${pad(draw(14))}-${pad(draw(33))}T${pad(draw(26))}:${pad(draw(62))}:${pad(draw(62))}.${pad(draw(1000), 3)}Z`;
+      const ms = Date.parse(ts);
+      const roundTrips = !Number.isNaN(ms) && new Date(ms).toISOString() === ts;
+      const out = validationErrorsOrEvent(ts);
+      assert.equal(out === ts, roundTrips, ts);
+    }
+  });
+});
+
+function validationErrorsOrEvent(ts: string): string | undefined {
+  try {
+    return validateEvent(event({ event_timestamp: ts })).event_timestamp;
+  } catch (err) {
+    if (err instanceof EventValidationError) return undefined;
+    throw err;
+  }
+}

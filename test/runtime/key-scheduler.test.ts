@@ -3,6 +3,13 @@ import { describe, it } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONCURRENCY, KeyScheduler, TaskNotStartedError } from '../../src/runtime/key-scheduler.ts';
 
+/** Submits a task and returns how it ended, as a promise. */
+function submit<T>(scheduler: KeyScheduler, key: string, run: () => T | PromiseLike<T>): Promise<T> {
+  const { promise, resolve, reject } = Promise.withResolvers<T>();
+  scheduler.submit(key, run, (failed, result) => (failed ? reject(result) : resolve(result as T)));
+  return promise;
+}
+
 // Deterministic PRNG, so a failure can be replayed.
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -28,8 +35,8 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const scheduler = new KeyScheduler();
     assert.equal(scheduler.concurrency, DEFAULT_CONCURRENCY);
     assert.equal(DEFAULT_CONCURRENCY, 256);
-    assert.equal(await scheduler.submit('k', () => 42), 42);
-    assert.equal(await scheduler.submit('k', async () => 'async'), 'async');
+    assert.equal(await submit(scheduler, 'k', () => 42), 42);
+    assert.equal(await submit(scheduler, 'k', async () => 'async'), 'async');
   });
 
   it('rejects a concurrency that is not a positive integer', () => {
@@ -42,9 +49,9 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const scheduler = new KeyScheduler({ concurrency: 8 });
     const log: string[] = [];
     const results = await Promise.all([
-      scheduler.submit('p1', async () => (await sleep(5), log.push('p1-a'), 'a')),
-      scheduler.submit('p1', () => (log.push('p1-b'), 'b')),
-      scheduler.submit('p1', async () => (await nextTurn(), log.push('p1-c'), 'c')),
+      submit(scheduler, 'p1', async () => (await sleep(5), log.push('p1-a'), 'a')),
+      submit(scheduler, 'p1', () => (log.push('p1-b'), 'b')),
+      submit(scheduler, 'p1', async () => (await nextTurn(), log.push('p1-c'), 'c')),
     ]);
     assert.deepEqual(results, ['a', 'b', 'c']);
     assert.deepEqual(log, ['p1-a', 'p1-b', 'p1-c']);
@@ -57,10 +64,10 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const c = manual();
     const a2 = manual();
     const done = [
-      scheduler.submit('a', a.run),
-      scheduler.submit('b', b.run),
-      scheduler.submit('c', c.run),
-      scheduler.submit('a', a2.run),
+      submit(scheduler, 'a', a.run),
+      submit(scheduler, 'b', b.run),
+      submit(scheduler, 'c', c.run),
+      submit(scheduler, 'a', a2.run),
     ];
     assert.deepEqual([a.started, b.started, c.started, a2.started], [true, true, false, false]);
     assert.equal(scheduler.running, 2);
@@ -87,12 +94,12 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const boom = new Error('boom');
     const first = manual();
     const second = manual<string>();
-    const failed = scheduler.submit('k', first.run);
-    const next = scheduler.submit('k', second.run);
-    const syncThrow = scheduler.submit('k', () => {
+    const failed = submit(scheduler, 'k', first.run);
+    const next = submit(scheduler, 'k', second.run);
+    const syncThrow = submit(scheduler, 'k', () => {
       throw boom;
     });
-    const last = scheduler.submit('k', () => 'last');
+    const last = submit(scheduler, 'k', () => 'last');
 
     await nextTurn();
     assert.equal(second.started, false, 'must wait for the first task, even though it will fail');
@@ -115,8 +122,8 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     };
     // hot1 and a start; hot2 is older than b and c but waits for hot1; when a slot frees, the
     // oldest ready task wins (hot2 once hot1 is done, else b before c).
-    const done = [1, 2, 3].map((n) => scheduler.submit('hot', task(`hot${n}`)));
-    done.push(scheduler.submit('a', task('a')), scheduler.submit('b', task('b')), scheduler.submit('c', task('c')));
+    const done = [1, 2, 3].map((n) => submit(scheduler, 'hot', task(`hot${n}`)));
+    done.push(submit(scheduler, 'a', task('a')), submit(scheduler, 'b', task('b')), submit(scheduler, 'c', task('c')));
     await Promise.all(done);
     assert.deepEqual(log, ['hot1', 'a', 'hot2', 'b', 'hot3', 'c']);
   });
@@ -131,8 +138,8 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
       await nextTurn();
       running.delete(key);
     };
-    const done = Array.from({ length: 20 }, () => scheduler.submit('hot', task('hot')));
-    for (const k of ['a', 'b', 'c', 'd']) done.push(scheduler.submit(k, task(k)));
+    const done = Array.from({ length: 20 }, () => submit(scheduler, 'hot', task('hot')));
+    for (const k of ['a', 'b', 'c', 'd']) done.push(submit(scheduler, k, task(k)));
     await Promise.all(done);
     assert.equal(othersBesideHot, 4, 'every other key ran while the hot key was busy');
   });
@@ -173,7 +180,7 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
         return seq;
       };
       settled.push(
-        scheduler.submit(`key-${key}`, run).then(
+        submit(scheduler, `key-${key}`, run).then(
           (value) => assert.equal(value, seq),
           () => failures++,
         ),
@@ -197,13 +204,13 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const running = manual<string>();
     const queuedSame = manual();
     const queuedOther = manual();
-    const result = scheduler.submit('a', running.run);
-    const notStarted = [scheduler.submit('a', queuedSame.run), scheduler.submit('b', queuedOther.run)];
+    const result = submit(scheduler, 'a', running.run);
+    const notStarted = [submit(scheduler, 'a', queuedSame.run), submit(scheduler, 'b', queuedOther.run)];
 
     assert.equal(scheduler.stop(), 2);
     assert.equal(scheduler.stopped, true);
     for (const promise of notStarted) await assert.rejects(promise, TaskNotStartedError);
-    await assert.rejects(scheduler.submit('c', () => 1), TaskNotStartedError);
+    await assert.rejects(submit(scheduler, 'c', () => 1), TaskNotStartedError);
     assert.deepEqual([scheduler.running, scheduler.queued, scheduler.pendingKeys], [1, 0, 1]);
 
     let idle = false;
@@ -218,17 +225,17 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     assert.deepEqual([scheduler.running, scheduler.queued, scheduler.pendingKeys], [0, 0, 0]);
 
     scheduler.resume();
-    assert.equal(await scheduler.submit('a', () => 'again'), 'again');
+    assert.equal(await submit(scheduler, 'a', () => 'again'), 'again');
   });
 
   it('keeps a key ordered across stop and resume while its task still runs', async () => {
     const scheduler = new KeyScheduler({ concurrency: 4 });
     const first = manual();
-    const done = scheduler.submit('a', first.run);
+    const done = submit(scheduler, 'a', first.run);
     scheduler.stop();
     scheduler.resume();
     const second = manual();
-    const after = scheduler.submit('a', second.run);
+    const after = submit(scheduler, 'a', second.run);
     await nextTurn();
     assert.equal(second.started, false);
     first.resolve();
@@ -242,7 +249,7 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const scheduler = new KeyScheduler();
     await scheduler.idle();
     const task = manual();
-    const done = scheduler.submit('a', task.run);
+    const done = submit(scheduler, 'a', task.run);
     const waiters = [scheduler.idle(), scheduler.idle()];
     task.resolve();
     await done;
@@ -253,11 +260,31 @@ describe('KeyScheduler', { timeout: 10_000 }, () => {
     const scheduler = new KeyScheduler({ concurrency: 2 });
     const log: string[] = [];
     let inner: Promise<void> | undefined;
-    await scheduler.submit('a', () => {
-      inner = scheduler.submit('a', () => void log.push('inner'));
+    await submit(scheduler, 'a', () => {
+      inner = submit(scheduler, 'a', () => void log.push('inner'));
       log.push('outer');
     });
     await inner;
     assert.deepEqual(log, ['outer', 'inner']);
+  });
+
+  it('settles a task that returns a plain value before submit returns, and runs long chains of them without growing the stack', async () => {
+    const scheduler = new KeyScheduler({ concurrency: 4 });
+    const seen: unknown[] = [];
+    scheduler.submit('a', () => 'now', (failed, result) => seen.push(failed, result));
+    assert.deepEqual(seen, [false, 'now'], 'settled synchronously');
+    assert.deepEqual([scheduler.running, scheduler.pendingKeys], [0, 0]);
+
+    // 200,000 plain tasks queued behind one that is still running, then released at once.
+    const first = manual();
+    const head = submit(scheduler, 'hot', first.run);
+    const order: number[] = [];
+    for (let i = 0; i < 200_000; i++) scheduler.submit('hot', () => order.push(i), () => {});
+    assert.equal(scheduler.queued, 200_000);
+    first.resolve();
+    await head;
+    assert.equal(order.length, 200_000);
+    assert.ok(order.every((v, i) => v === i), 'in submission order');
+    assert.deepEqual([scheduler.running, scheduler.queued, scheduler.pendingKeys], [0, 0, 0]);
   });
 });
