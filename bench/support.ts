@@ -176,6 +176,7 @@ export function newConsumer(bootstrap: string[], group: string): Consumer<Buffer
     bootstrapBrokers: bootstrap,
     autocommit: false,
     maxWaitTime: 200,
+    maxBytes: 1024 * 1024,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     deserializers: { headerKey: (b) => b?.toString() ?? '', headerValue: (b) => b?.toString() ?? '' },
