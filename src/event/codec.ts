@@ -102,17 +102,22 @@ export function decodeEvent(value: Buffer | null | undefined, headers: Headers |
     throw new EventValidationError([{ field: '(value)', rule: 'must be UTF-8 JSON' }]);
   }
   const event = validateEvent(parsed);
-  if (header(HEADER.id) !== undefined && header(HEADER.id) !== event.event_id) {
+  const id = header(HEADER.id);
+  if (id !== undefined && id !== event.event_id) {
     errors.push({ field: HEADER.id, rule: 'must equal event_id' });
   }
-  if (header(HEADER.type) !== undefined && header(HEADER.type) !== TYPE_PREFIX + event.event_type) {
+  const type = header(HEADER.type);
+  if (type !== undefined && type !== TYPE_PREFIX + event.event_type) {
     errors.push({ field: HEADER.type, rule: 'must match event_type' });
   }
   if (errors.length > 0) throw new EventValidationError(errors);
 
   const meta: DecodedEvent['meta'] = { schemaVersion };
-  if (header(HEADER.source) !== undefined) meta.source = header(HEADER.source);
-  if (header(HEADER.receivedTime) !== undefined) meta.receivedTime = header(HEADER.receivedTime);
-  if (header(HEADER.traceparent) !== undefined) meta.traceparent = header(HEADER.traceparent);
+  const source = header(HEADER.source);
+  const receivedTime = header(HEADER.receivedTime);
+  const traceparent = header(HEADER.traceparent);
+  if (source !== undefined) meta.source = source;
+  if (receivedTime !== undefined) meta.receivedTime = receivedTime;
+  if (traceparent !== undefined) meta.traceparent = traceparent;
   return { event, meta };
 }

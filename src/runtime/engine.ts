@@ -182,10 +182,11 @@ function errorCodes(err: unknown): string[] {
   const codes: string[] = [];
   const visit = (e: unknown) => {
     if (!e || typeof e !== 'object') return;
-    const { code, apiId, errors } = e as { code?: unknown; apiId?: unknown; errors?: unknown };
+    const { code, apiId, errors, cause } = e as { code?: unknown; apiId?: unknown; errors?: unknown; cause?: unknown };
     if (typeof code === 'string') codes.push(code);
     if (typeof apiId === 'string') codes.push(apiId);
     if (Array.isArray(errors)) errors.forEach(visit);
+    visit(cause);
   };
   visit(err);
   return codes;
@@ -722,7 +723,7 @@ export class WorkerRuntime {
     if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError) return this.#fail(err as Error);
     if (failed >= FAILED_ROUNDS || (failed >= MISCONFIGURED_ROUNDS && codes.some((c) => MISCONFIGURED.has(c)))) {
       // Codes and counts only: a Kafka error message can name a topic, never a payload, but stay terse.
-      return this.#fail(new Error(`commits failed ${failed} times in a row (${[...new Set(codes)].join(', ') || (err as Error)?.name})`));
+      return this.#fail(new Error(`commits failed ${failed} times in a row (${[...new Set(codes)].join(', ') || (err as Error)?.name})`, { cause: err }));
     }
     log.warn({ group: this.#decl.group, error: (err as Error)?.name, codes, failed }, 'commit failed; retrying');
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Consumer, FetchIsolationLevels, type Message, MessagesStreamModes } from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, type Message, MessagesStreamModes } from '@platformatic/kafka';
 import { startMainJob } from '../../src/app/main-job.ts';
 import { loadConfig } from '../../src/config.ts';
 import { validateEvent } from '../../src/event/envelope.ts';
@@ -225,5 +225,43 @@ describe('Kafka over SASL_SSL with ACLs from the topology', () => {
       assert.match(err.message, /denied User:ai-critical-value-alert access to a topic .* while joining group ai-critical-value-alert on .*clinical-orders/);
       return true;
     });
+  });
+
+  it('fails a worker whose commit rounds the ACLs refuse after three rounds, committing nothing past the record', async () => {
+    for (const r of runtimes.splice(0)) await r.stop().catch(() => {});
+    const committed = async () => {
+      const client = new Admin({ clientId: 'vigil-test-offsets', ...kafkaClientOptions(admin) });
+      try {
+        const [group] = await client.listConsumerGroupOffsets({ groups: [ALERT_GROUP] });
+        return (group?.topics.find((t) => t.name === 'lab-results')?.partitions ?? []).map((p) => `${p.partitionIndex}:${p.committedOffset}`).sort();
+      } finally {
+        await client.close();
+      }
+    };
+    const gateway = new EventProducer({ ...as('vigil-gateway', USERS['vigil-gateway']), clientId: 'vigil-test-gateway', topology: defaultTopology, ackTimeoutMs: 30_000 });
+    try {
+      assert.equal(await gateway.send([validateEvent(event({ event_id: `acl-refused-${uniqueSuffix()}`, event_type: 'lab_result' }))], meta), 1);
+    } finally {
+      await gateway.close();
+    }
+    const before = await committed();
+    // The group may write its alerts, not the gateway's input topics.
+    const runtime = new WorkerRuntime(
+      {
+        group: ALERT_GROUP,
+        topics: ['lab-results'],
+        policies: { commitTimeoutMs: 20_000 },
+        processor: (e) => ({ outputs: [{ topic: 'clinical-orders', key: e.patient_id, value: { source: e.event_id } }] }),
+      },
+      { ...as(ALERT_GROUP, USERS[ALERT_GROUP]), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: 'ai-events-dlq', db },
+    );
+    runtimes.push(runtime);
+    const failed = Promise.withResolvers<Error>();
+    runtime.onFailure(failed.resolve);
+    await runtime.start();
+    const err = await failed.promise;
+    assert.match(err.message, /^commits failed 3 times in a row \(.*TOPIC_AUTHORIZATION_FAILED.*\)$/);
+    assert.equal(runtime.stats().transactions, 0);
+    assert.deepEqual(await committed(), before, 'the refused record stays uncommitted, to be read again');
   });
 });
