@@ -636,9 +636,9 @@ export class WorkerRuntime {
       if (messages.length > 0) await tx.send({ messages });
       // The last record below each watermark carries the group generation it was fetched in:
       // a commit after the partition moved to another member is refused (fencing).
-      // One request per partition, sent together: in sequence they made a round as slow as its
-      // partitions times the busy event loop's delay on each answer.
-      await Promise.all(batches.map((b) => tx.addOffset((b.records[b.records.length - 1] as Pending).message)));
+      // One at a time: the client deduplicates concurrent offset commits of a transaction under one
+      // key, so all but the first partition's would be dropped while every call reports success.
+      for (const b of batches) await tx.addOffset((b.records[b.records.length - 1] as Pending).message);
       await tx.commit();
     };
     // The client waits without end on some requests (a send to a topic that does not exist): a
