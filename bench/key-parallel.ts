@@ -12,6 +12,7 @@ import { WorkerRuntime } from '../src/runtime/engine.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { profileTop, startProfile } from './profile.ts';
 import {
+  assertAllCommitted,
   type BenchContext,
   type Benchmark,
   type Metrics,
@@ -129,9 +130,10 @@ async function partitionSerial(ctx: BenchContext, topic: string, n: number) {
 async function keyParallel(ctx: BenchContext, topic: string, dlq: string, n: number, concurrency: number, output?: string) {
   const db = await openDatabase({});
   const check = new OrderCheck();
+  const group = `bench-keys-${concurrency}-${suffix()}`;
   const worker = new WorkerRuntime(
     {
-      group: `bench-keys-${concurrency}-${suffix()}`,
+      group,
       topics: [topic],
       policies: { concurrency },
       async processor(event) {
@@ -148,6 +150,7 @@ async function keyParallel(ctx: BenchContext, topic: string, dlq: string, n: num
     await until('every event committed', () => worker.stats().processed >= n && worker.stats().buffered === 0);
     const end = performance.now();
     if (profile) ctx.log(profileTop(await profile.stop(ctx.resultsDir, 'key-parallel')));
+    await assertAllCommitted(ctx.bootstrap, group, topic, n);
     return { perS: n / ((end - check.first) / 1000), violations: check.violations };
   } finally {
     await worker.stop();

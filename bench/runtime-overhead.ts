@@ -13,6 +13,7 @@ import { WorkerRuntime } from '../src/runtime/engine.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { profileTop, startProfile } from './profile.ts';
 import {
+  assertAllCommitted,
   type BenchContext,
   type Benchmark,
   type Metrics,
@@ -97,9 +98,10 @@ async function rawConsumer(ctx: BenchContext, topic: string, n: number) {
 /** `out`: the topic for one output record per event; without it the processor decides nothing. */
 async function runtime(ctx: BenchContext, topic: string, dlq: string, n: number, out: string | undefined) {
   const { db, timing } = timedDatabase(await openDatabase({}));
+  const group = `bench-runtime-${out ? 'outputs-' : ''}${suffix()}`;
   const worker = new WorkerRuntime(
     {
-      group: `bench-runtime-${out ? 'outputs-' : ''}${suffix()}`,
+      group,
       topics: [topic],
       processor: (event) =>
         out ? { outputs: [{ topic: out, key: event.patient_id, value: { seen: event.event_id } }] } : {},
@@ -116,6 +118,7 @@ async function runtime(ctx: BenchContext, topic: string, dlq: string, n: number,
     const end = performance.now();
     const used = process.cpuUsage(cpu);
     if (profile) ctx.log(profileTop(await profile.stop(ctx.resultsDir, 'runtime-overhead')));
+    await assertAllCommitted(ctx.bootstrap, group, topic, n);
     return {
       perS: n / ((end - start) / 1000),
       cpuUsPerRecord: (used.user + used.system) / n,

@@ -111,6 +111,23 @@ export async function pool<T>(items: T[], width: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
+/**
+ * Throws unless the group's committed offsets on `topic` add up to `n` (every record of a topic
+ * that holds nothing else): a run is only counted when the broker, not just the runtime's own
+ * bookkeeping, has every commit.
+ */
+export async function assertAllCommitted(bootstrap: string[], group: string, topic: string, n: number): Promise<void> {
+  const admin = new Admin({ clientId: 'vigil-bench', bootstrapBrokers: bootstrap });
+  try {
+    const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
+    const partitions = offsets?.topics.find((t) => t.name === topic)?.partitions ?? [];
+    const committed = partitions.reduce((sum, p) => sum + (p.committedOffset > 0n ? p.committedOffset : 0n), 0n);
+    if (committed !== BigInt(n)) throw new Error(`group ${group} has ${committed} of ${n} records committed on ${topic}`);
+  } finally {
+    await admin.close();
+  }
+}
+
 /** Resolves when `check` holds, polling every 10 ms; rejects after `timeoutMs`. */
 export async function until(what: string, check: () => boolean, timeoutMs = 600_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
