@@ -124,8 +124,8 @@ const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIO
 // rounds the worker gives up, loudly, and its supervisor restarts it; any failure gives up after many.
 const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 const MISCONFIGURED_ROUNDS = 3;
-const FETCH_MAX_BYTES = 1024 * 1024;
 const FAILED_ROUNDS = 100;
+const FETCH_MAX_BYTES = 1024 * 1024;
 
 /** The record's headers as an object, made only where one is needed (dead letters, sealed payloads). */
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -628,7 +628,7 @@ export class WorkerRuntime {
     }
 
     const messages: OutgoingRecord[] = [];
-    for (const p of all) if (p.deadLetter || (p.decision?.outputs?.length && !p.delivered)) this.#addRecordsOf(p, messages);
+    for (const p of all) this.#addRecordsOf(p, messages);
     const consumer = this.#consumer;
     const tx = await this.#producer.beginTransaction();
     const commit = async () => {
