@@ -87,6 +87,8 @@ describe('the dashboard in a browser, on the running main job', () => {
     await page.click('#entry-replay');
     await page.waitForSelector(`#dlq tbody tr[data-ref="${ref}"]`, { state: 'detached', timeout: 60_000 });
     await page.waitForSelector(`#audit tbody tr:has(td:text-is("dlq.replay")):has(td:text-is("${ref}"))`, { timeout: 10_000 });
+    // The open entry is fetched again after the list and the audit log: wait for it, not just them.
+    await page.locator('#entry-meta').filter({ hasText: /replayed by token:local-admin/ }).waitFor({ timeout: 10_000 });
     assert.match((await page.locator('#entry-meta').textContent()) ?? '', /replayed by token:local-admin/);
 
     // With resolved entries shown, it is there again, marked replayed.
