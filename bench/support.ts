@@ -14,6 +14,7 @@ import {
   stringSerializer,
 } from '@platformatic/kafka';
 import { encodeEvent } from '../src/event/codec.ts';
+import { FETCH_MAX_BYTES } from '../src/runtime/engine.ts';
 import { type ClinicalEvent, validateEvent } from '../src/event/envelope.ts';
 import type { Database, Sql } from '../src/store/db.ts';
 
@@ -193,7 +194,7 @@ export function newConsumer(bootstrap: string[], group: string): Consumer<Buffer
     bootstrapBrokers: bootstrap,
     autocommit: false,
     maxWaitTime: 200,
-    maxBytes: 1024 * 1024,
+    maxBytes: FETCH_MAX_BYTES,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     deserializers: { headerKey: (b) => b?.toString() ?? '', headerValue: (b) => b?.toString() ?? '' },

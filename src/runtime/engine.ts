@@ -125,7 +125,8 @@ const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIO
 const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 const MISCONFIGURED_ROUNDS = 3;
 const FAILED_ROUNDS = 100;
-const FETCH_MAX_BYTES = 1024 * 1024;
+/** Most a fetch asks for (see the consumer's options in start()). */
+export const FETCH_MAX_BYTES = 1024 * 1024;
 
 /** The record's headers as an object, made only where one is needed (dead letters, sealed payloads). */
 function headersOf(message: KafkaMessage): Record<string, string> {
