@@ -20,7 +20,8 @@ import { HEADER, decodeEvent } from '../event/codec.ts';
 import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { stableCommittedOffsets } from '../kafka/committed-offsets.ts';
 import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
-import { useClientRequestVersions } from '../kafka/transactional-producer.ts';
+import { kafkaErrorCodes } from '../kafka/error-codes.ts';
+import { TRANSACTION_RETRY_DELAY, commitOffsetsInTransaction, useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
 import type { Database, Sql } from '../store/db.ts';
 import { type StoredDecision, decidedOffsets, findDecisions, markDelivered, recordDecidedOffsets, recordDecisions } from '../store/effects.ts';
@@ -81,8 +82,20 @@ export interface RuntimeStats {
 
 /** What one record came to, kept until its partition's watermark passes it and it is committed. */
 interface Pending {
-  message: KafkaMessage;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  /** The consumer generation it was fetched in: its offset commit is fenced by it. */
+  readonly metadata: KafkaMessage['metadata'];
+  /**
+   * The fetched record. Released once the record is decided with nothing to send (no outputs, no
+   * writes, no dead letter): only its offset is still needed, and holding thousands of fetched
+   * records (headers, buffers, the parsed event) until the commit made the garbage collector cost
+   * more than the runtime's own work. Present while the record is processed.
+   */
+  message: KafkaMessage | undefined;
   key: string;
+  eventId?: string;
   watermark: PartitionWatermark;
   event?: ClinicalEvent;
   decodeError?: unknown;
@@ -126,7 +139,7 @@ const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATIO
 const MISCONFIGURED_ROUNDS = 3;
 const FAILED_ROUNDS = 100;
 /** Most a fetch asks for (see the consumer's options in start()). */
-export const FETCH_MAX_BYTES = 1024 * 1024;
+export const FETCH_MAX_BYTES = 256 * 1024;
 
 /** The record's headers as an object, made only where one is needed (dead letters, sealed payloads). */
 function headersOf(message: KafkaMessage): Record<string, string> {
@@ -134,8 +147,8 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 }
 
 function recordOf(p: Pending): FailedRecord {
-  const { topic, partition, offset, value } = p.message;
-  return { topic, partition, offset, key: p.key, value, headers: headersOf(p.message) };
+  const message = p.message as KafkaMessage;
+  return { topic: p.topic, partition: p.partition, offset: p.offset, key: p.key, value: message.value, headers: headersOf(message) };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -168,29 +181,20 @@ class CommitTimeoutError extends Error {
 }
 
 function partitionOf(p: Pending): { topic: string; partition: number } {
-  return { topic: p.message.topic, partition: p.message.partition };
+  return { topic: p.topic, partition: p.partition };
 }
 
 function hasEffects(d: Decision | undefined): boolean {
   return (d?.outputs?.length ?? 0) > 0 || (d?.writes?.length ?? 0) > 0;
 }
 
-function tp(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
+/** Its commit round sends nothing for it: only its offset is committed. */
+function sendsNothing(p: Pending): boolean {
+  return !p.deadLetter && !p.parks && !hasEffects(p.decision);
 }
 
-function errorCodes(err: unknown): string[] {
-  const codes: string[] = [];
-  const visit = (e: unknown) => {
-    if (!e || typeof e !== 'object') return;
-    const { code, apiId, errors, cause } = e as { code?: unknown; apiId?: unknown; errors?: unknown; cause?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    if (typeof apiId === 'string') codes.push(apiId);
-    if (Array.isArray(errors)) errors.forEach(visit);
-    visit(cause);
-  };
-  visit(err);
-  return codes;
+function tp(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 export class WorkerRuntime {
@@ -227,8 +231,10 @@ export class WorkerRuntime {
   #failure: ((err: Error) => void) | undefined;
   #stats = { processed: 0, retries: 0, deadLettered: 0, reused: 0, forgotten: 0, transactions: 0 };
   /**
-   * Event ids this worker has taken (in flight or committed, recent ones): a second record with
-   * the same id (a discharge read from two topics, an event written twice) has no effects.
+   * Event ids this worker has taken (in flight, or committed with effects: recent ones): a second
+   * record with the same id (a discharge read from two topics, an event written twice) has no
+   * effects. An id whose record was committed with nothing to send is forgotten: a repeat is asked
+   * again, like a replay, and whatever it decides then happens once.
    */
   #taken = new Set<string>();
 
@@ -284,6 +290,7 @@ export class WorkerRuntime {
       producerEpoch: -1,
       partitioner: compatibilityPartitioner,
       serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+      retryDelay: TRANSACTION_RETRY_DELAY,
     });
     // Under ACLs a non-super principal needs the client form of AddPartitionsToTxn (see there).
     useClientRequestVersions(this.#producer);
@@ -295,8 +302,9 @@ export class WorkerRuntime {
       maxWaitTime: 200,
       // The client's default (50 MB a fetch, per partition too) lets one fetch bring a whole topic
       // in behind a paused stream, past the buffer limit, and parses it in one go while nothing else
-      // runs. One MB (the Java client's per-partition default) keeps both bounded; a larger batch
-      // still comes whole.
+      // runs. A fetch's records are parsed and handed over in one synchronous stretch, which a commit
+      // round's responses wait behind: 256 KB keeps that stretch to a few ms (a larger batch still
+      // comes whole).
       maxBytes: FETCH_MAX_BYTES,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
@@ -350,7 +358,7 @@ export class WorkerRuntime {
   #fail(err: Error): void {
     if (this.#stopping || this.#failed) return;
     this.#failed = true;
-    log.error({ group: this.#decl.group, error: err.name, codes: errorCodes(err) }, 'worker failed');
+    log.error({ group: this.#decl.group, error: err.name, codes: kafkaErrorCodes(err) }, 'worker failed');
     this.#failure?.(err);
   }
 
@@ -364,6 +372,10 @@ export class WorkerRuntime {
       this.#partitions.set(watermark, queue);
     }
     const pending: Pending = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      metadata: message.metadata,
       message,
       key: message.key?.toString() ?? '',
       watermark,
@@ -376,12 +388,13 @@ export class WorkerRuntime {
     } catch (err) {
       pending.decodeError = err;
     }
+    pending.eventId = pending.event?.event_id;
     // A DLQ replay is a deliberate second delivery, never a duplicate.
-    if (pending.event && !message.headers.has(REPLAY_HEADER.group)) {
-      if (this.#taken.has(pending.event.event_id)) pending.duplicate = true;
+    if (pending.eventId !== undefined && !message.headers.has(REPLAY_HEADER.group)) {
+      if (this.#taken.has(pending.eventId)) pending.duplicate = true;
       else {
         if (this.#taken.size >= TAKEN_MEMORY) this.#taken.clear();
-        this.#taken.add(pending.event.event_id);
+        this.#taken.add(pending.eventId);
       }
     }
     queue.records.push(pending);
@@ -392,7 +405,13 @@ export class WorkerRuntime {
       void this.#flush();
     }
     this.#scheduler.submit(pending.key, () => this.#process(pending), (failed, err) => {
-      if (!failed) watermark.complete(message.offset);
+      if (!failed) {
+        watermark.complete(message.offset);
+        if (sendsNothing(pending)) {
+          pending.message = undefined;
+          pending.event = undefined;
+        }
+      }
       // Not started (stopping): the record stays unfinished and is fetched again next time.
       else if (!(err instanceof TaskNotStartedError)) this.#fail(err as Error);
     });
@@ -407,7 +426,7 @@ export class WorkerRuntime {
     if (p.watermark.revoked || p.duplicate) return;
     const { group } = this.#decl;
     // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
-    const replayFor = p.message.headers.get(REPLAY_HEADER.group);
+    const replayFor = (p.message as KafkaMessage).headers.get(REPLAY_HEADER.group);
     if (replayFor !== undefined && replayFor !== group) return;
     if (this.#parked.has(p.key)) {
       p.deadLetter = deadLetterHeaders(recordOf(p), { group, attempts: 0, error: null, parkedBehind: 'parked key' });
@@ -457,7 +476,7 @@ export class WorkerRuntime {
     p.decision = decision;
     this.#stats.processed++;
     const event = p.event as ClinicalEvent;
-    this.#opts.onDecided?.({ group: this.#decl.group, eventTimestamp: event.event_timestamp, receivedTime: p.message.headers.get(HEADER.receivedTime), durationMs: performance.now() - started });
+    this.#opts.onDecided?.({ group: this.#decl.group, eventTimestamp: event.event_timestamp, receivedTime: (p.message as KafkaMessage).headers.get(HEADER.receivedTime), durationMs: performance.now() - started });
   }
 
   /** Transient failures are retried in place for this key, with backoff; the rest are dead-lettered. */
@@ -475,7 +494,7 @@ export class WorkerRuntime {
   /** Opens a sealed payload; false when the record is done with (forgotten, or dead-lettered). */
   async #open(p: Pending): Promise<boolean> {
     const started = performance.now();
-    const headers = headersOf(p.message);
+    const headers = headersOf(p.message as KafkaMessage);
     for (let attempt = 1; ; attempt++) {
       try {
         const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, headers);
@@ -515,7 +534,7 @@ export class WorkerRuntime {
     const epoch = ++this.#epoch;
     this.#stream?.pause();
     // Uncommitted records come again from the committed offsets: they are not duplicates then.
-    for (const q of this.#partitions.values()) for (const p of q.records) if (p.event && !p.duplicate) this.#taken.delete(p.event.event_id);
+    for (const q of this.#partitions.values()) for (const p of q.records) if (p.eventId !== undefined && !p.duplicate) this.#taken.delete(p.eventId);
     this.#watermarks.revokeAll();
     this.#partitions.clear();
     this.#buffered = 0;
@@ -574,8 +593,26 @@ export class WorkerRuntime {
       .catch((err: unknown) => this.#onCommitError(err))
       .finally(() => {
         this.#flushing = undefined;
+        // Still paused after the round, and the work done meanwhile is enough to resume: commit it
+        // now rather than at the next tick. Only then: a round per little progress would turn a
+        // slow partition into many tiny transactions.
+        if (this.#paused && !this.#stopping && !this.#failed && this.#buffered - this.#committableCount() < this.#policies.resumeBelow) void this.#flush();
       });
     return this.#flushing;
+  }
+
+  /** Records a commit round would take now. */
+  #committableCount(): number {
+    let n = 0;
+    for (const queue of this.#partitions.values()) {
+      const next = queue.watermark.committable();
+      if (next === undefined) continue;
+      for (const p of queue.records) {
+        if (p.offset >= next) break;
+        n++;
+      }
+    }
+    return n;
   }
 
   async #commitBatch(): Promise<void> {
@@ -584,7 +621,7 @@ export class WorkerRuntime {
       const next = queue.watermark.committable();
       if (next === undefined) continue;
       let n = 0;
-      while (n < queue.records.length && (queue.records[n] as Pending).message.offset < next) n++;
+      while (n < queue.records.length && (queue.records[n] as Pending).offset < next) n++;
       if (n > 0) batches.push({ queue, records: queue.records.slice(0, n), next });
     }
     if (batches.length === 0 || !this.#producer || !this.#consumer) return;
@@ -624,22 +661,21 @@ export class WorkerRuntime {
           }
         }
         const parks = all.filter((p) => p.parks);
-        await parkKeys(tx, group, parks.map((p) => ({ key: p.key, topic: p.message.topic, partition: p.message.partition, offset: p.message.offset })));
+        await parkKeys(tx, group, parks.map((p) => ({ key: p.key, topic: p.topic, partition: p.partition, offset: p.offset })));
       });
     }
 
     const messages: OutgoingRecord[] = [];
     for (const p of all) this.#addRecordsOf(p, messages);
     const consumer = this.#consumer;
-    const tx = await this.#producer.beginTransaction();
+    const producer = this.#producer;
+    const tx = await producer.beginTransaction();
     const commit = async () => {
       await tx.addConsumer(consumer);
       if (messages.length > 0) await tx.send({ messages });
       // The last record below each watermark carries the group generation it was fetched in:
       // a commit after the partition moved to another member is refused (fencing).
-      // One at a time: the client deduplicates concurrent offset commits of a transaction under one
-      // key, so all but the first partition's would be dropped while every call reports success.
-      for (const b of batches) await tx.addOffset((b.records[b.records.length - 1] as Pending).message);
+      await commitOffsetsInTransaction(producer, tx, batches.map((b) => b.records[b.records.length - 1] as Pending));
       await tx.commit();
     };
     // The client waits without end on some requests (a send to a topic that does not exist): a
@@ -669,9 +705,10 @@ export class WorkerRuntime {
     for (const b of batches) {
       if (b.queue.watermark.revoked) continue;
       b.queue.records.splice(0, b.records.length);
-      b.queue.watermark.markCommitted((b.records[b.records.length - 1] as Pending).message.offset + 1n);
+      b.queue.watermark.markCommitted((b.records[b.records.length - 1] as Pending).offset + 1n);
       this.#buffered -= b.records.length;
     }
+    for (const p of all) if (p.eventId !== undefined && !p.duplicate && sendsNothing(p)) this.#taken.delete(p.eventId);
     if (this.#paused && this.#buffered < this.#policies.resumeBelow && !this.#stopping) {
       this.#paused = false;
       this.#stream?.resume();
@@ -699,7 +736,7 @@ export class WorkerRuntime {
   #addRecordsOf(p: Pending, out: OutgoingRecord[]): void {
     if (p.deadLetter) {
       const dlqKey = p.event?.event_type ?? 'undecodable';
-      out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: p.message.value ?? Buffer.alloc(0), headers: p.deadLetter });
+      out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: (p.message as KafkaMessage).value ?? Buffer.alloc(0), headers: p.deadLetter });
     }
     if (!p.delivered) for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
   }
@@ -719,7 +756,7 @@ export class WorkerRuntime {
   }
 
   #onCommitError(err: unknown): void {
-    const codes = errorCodes(err);
+    const codes = kafkaErrorCodes(err);
     const failed = ++this.#failedRounds;
     if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError) return this.#fail(err as Error);
     if (failed >= FAILED_ROUNDS || (failed >= MISCONFIGURED_ROUNDS && codes.some((c) => MISCONFIGURED.has(c)))) {

@@ -5,6 +5,7 @@
 // commit, and Kafka refuses commits from outside a live group anyway.
 import { Admin, FetchIsolationLevels } from '@platformatic/kafka';
 import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
+import { kafkaErrorCodes } from '../kafka/error-codes.ts';
 import { logger } from '../phi/log.ts';
 import type { Topology } from '../topology/topology.ts';
 
@@ -74,20 +75,6 @@ export function parseReplayTarget(text: string): ReplayTarget {
   throw new ReplayError(`--to must be earliest, an ISO 8601 time (2026-11-26T08:30:00Z) or an offset`);
 }
 
-function codesOf(err: unknown): string[] {
-  const codes: string[] = [];
-  const visit = (e: unknown) => {
-    if (!e || typeof e !== 'object') return;
-    const { code, apiId, errors, cause } = e as { code?: unknown; apiId?: unknown; errors?: unknown; cause?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    if (typeof apiId === 'string') codes.push(apiId);
-    if (Array.isArray(errors)) errors.forEach(visit);
-    visit(cause);
-  };
-  visit(err);
-  return codes;
-}
-
 /** Throws GroupActiveError unless the group is empty (or unknown to the cluster). */
 export async function assertGroupIdle(admin: Admin, group: string): Promise<void> {
   const described = (await admin.describeGroups({ groups: [group] })).get(group);
@@ -110,7 +97,7 @@ async function partitionsOf(admin: Admin, topics: string[]): Promise<Map<string,
   try {
     metadata = await admin.metadata({ topics });
   } catch (err) {
-    if (codesOf(err).includes('UNKNOWN_TOPIC_OR_PARTITION')) throw new ReplayError(`no such topic: ${topics.join(', ')}`);
+    if (kafkaErrorCodes(err).includes('UNKNOWN_TOPIC_OR_PARTITION')) throw new ReplayError(`no such topic: ${topics.join(', ')}`);
     throw err;
   }
   const counts = new Map<string, number>();
@@ -183,7 +170,7 @@ export async function resetGroupOffsets(opts: ResetOffsetsOptions): Promise<Rese
         await admin.alterConsumerGroupOffsets({ groupId: opts.group, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
       } catch (err) {
         // A worker joined between the check and the commit: Kafka refused it, and said why.
-        if (codesOf(err).some((c) => LIVE_GROUP_CODES.has(c))) throw new GroupActiveError(opts.group, 'joined during the reset', 1);
+        if (kafkaErrorCodes(err).some((c) => LIVE_GROUP_CODES.has(c))) throw new GroupActiveError(opts.group, 'joined during the reset', 1);
         throw err;
       }
     }

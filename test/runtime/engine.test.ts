@@ -268,6 +268,33 @@ describe('worker runtime against a real broker', () => {
     assert.deepEqual(writes.filter((id) => id.startsWith(run)).sort(), [other.event_id, twice.event_id]);
   });
 
+  it('asks again for a repeat of an event first decided with nothing to send: what it decides then happens once', async () => {
+    const run = uniqueSuffix();
+    const group = `dup-nothing-${run}`;
+    const repeat = validateEvent(event({ event_id: `${run}-repeat`, event_type: 'lab_result', patient_id: `DN-${run}` }));
+    let calls = 0;
+    const runtime = start({
+      group,
+      topics: [labs],
+      // Nothing the first time, an output every time after: only the first output may be sent.
+      processor: (e) => {
+        if (e.event_id !== repeat.event_id) return {};
+        calls++;
+        return calls === 1 ? {} : { outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id, call: calls } }] };
+      },
+    });
+    await send([repeat]);
+    await runtime.start();
+    await waitFor('the first copy committed', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    await send([repeat, repeat]);
+    await waitFor('the repeats committed', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    const outputs = (await readRecords([alerts], 100_000, 2_000))
+      .filter((r) => r.headers.vigil_processor === group)
+      .map((r) => JSON.parse(r.value.toString()) as { source: string; call: number });
+    assert.equal(calls, 2, 'the first repeat is asked again; the second, taken while the first is in flight or has effects, is not');
+    assert.deepEqual(outputs, [{ source: repeat.event_id, call: 2 }]);
+  });
+
   it('gives an event written again after a restart its first decision: no second output or write', async () => {
     const run = uniqueSuffix();
     const group = `dup-restart-${run}`;
