@@ -593,10 +593,13 @@ export class WorkerRuntime {
       .catch((err: unknown) => this.#onCommitError(err))
       .finally(() => {
         this.#flushing = undefined;
-        // Still paused after the round, and the work done meanwhile is enough to resume: commit it
-        // now rather than at the next tick. Only then: a round per little progress would turn a
-        // slow partition into many tiny transactions.
-        if (this.#paused && !this.#stopping && !this.#failed && this.#buffered - this.#committableCount() < this.#policies.resumeBelow) void this.#flush();
+        // Still paused after a round that went through, and the work done meanwhile is enough to
+        // resume: commit it now rather than at the next tick. Only then: a round per little progress
+        // would turn a slow partition into many tiny transactions, and a failed round is retried at
+        // the tick, not in a tight loop.
+        if (this.#paused && !this.#stopping && !this.#failed && this.#failedRounds === 0 && this.#buffered - this.#committableCount() < this.#policies.resumeBelow) {
+          void this.#flush();
+        }
       });
     return this.#flushing;
   }
