@@ -63,8 +63,9 @@ type ConsumedRecord = Pick<Message<Buffer, Buffer, string, string>, 'topic' | 'p
  * per partition, one after another (concurrent calls are deduplicated under one key: all but the
  * first are dropped while each reports success), so a round over n partitions took n round trips,
  * each of which could wait behind a whole fetch being processed. Requires `tx.addConsumer` first.
- * Every record must come from one consumer generation (its metadata): the broker refuses a commit
- * from a stale generation (ILLEGAL_GENERATION), which fences a member that lost its partitions.
+ * Every record must come from one consumer generation (its metadata; checked): the broker refuses
+ * a commit from a stale generation (ILLEGAL_GENERATION), which fences a member that lost its
+ * partitions.
  */
 export async function commitOffsetsInTransaction(
   producer: Producer<Buffer, Buffer, string, string>,
@@ -74,6 +75,14 @@ export async function commitOffsetsInTransaction(
   const first = records[0];
   if (!first) return;
   const { groupId, generationId, memberId, coordinatorId } = first.metadata.consumer as ConsumerMetadata;
+  // One request carries one generation: a record fetched in another must not ride on it, or a
+  // partition this member lost could be committed under a generation that is still valid.
+  for (const r of records) {
+    const c = r.metadata.consumer as ConsumerMetadata;
+    if (c.groupId !== groupId || c.generationId !== generationId || c.memberId !== memberId) {
+      throw new Error('the offsets to commit come from different consumer generations');
+    }
+  }
   const { producerId, producerEpoch } = producer;
   if (producerId === undefined || producerEpoch === undefined) throw new Error('the producer has no producer id: begin a transaction first');
   const byTopic = new Map<string, ConsumedRecord[]>();

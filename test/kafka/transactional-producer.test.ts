@@ -86,6 +86,16 @@ describe('commitOffsetsInTransaction against a real broker', () => {
       await stream.close();
     }
   });
+
+  it('refuses offsets fetched in different consumer generations', async () => {
+    const consumed = (partition: number, generationId: number) => ({
+      topic,
+      partition,
+      offset: 0n,
+      metadata: { consumer: { groupId: group, generationId, memberId: 'm', coordinatorId: 1 } },
+    });
+    await assert.rejects(commitOffsetsInTransaction(producer, { id: 'unused' }, [consumed(0, 7), consumed(1, 8)]), /different consumer generations/);
+  });
 });
 
 describe('TRANSACTION_RETRY_DELAY', () => {
