@@ -146,8 +146,23 @@ function headersOf(message: KafkaMessage): Record<string, string> {
   return Object.fromEntries(message.headers);
 }
 
+/** The fetched record of one still being processed or with something to send (never released). */
+function fetchedOf(p: Pending): KafkaMessage {
+  if (!p.message) throw new Error(`record ${p.partition}:${p.offset} was released before it was done with`);
+  return p.message;
+}
+
+/** The records a commit round takes from a partition: those below its watermark, and the offset to commit. */
+function committablePrefix(queue: PartitionQueue): { n: number; next: bigint } | undefined {
+  const next = queue.watermark.committable();
+  if (next === undefined) return undefined;
+  let n = 0;
+  while (n < queue.records.length && (queue.records[n] as Pending).offset < next) n++;
+  return { n, next };
+}
+
 function recordOf(p: Pending): FailedRecord {
-  const message = p.message as KafkaMessage;
+  const message = fetchedOf(p);
   return { topic: p.topic, partition: p.partition, offset: p.offset, key: p.key, value: message.value, headers: headersOf(message) };
 }
 
@@ -426,7 +441,7 @@ export class WorkerRuntime {
     if (p.watermark.revoked || p.duplicate) return;
     const { group } = this.#decl;
     // A DLQ replay is meant for the group whose entry it was; every other group has handled it.
-    const replayFor = (p.message as KafkaMessage).headers.get(REPLAY_HEADER.group);
+    const replayFor = fetchedOf(p).headers.get(REPLAY_HEADER.group);
     if (replayFor !== undefined && replayFor !== group) return;
     if (this.#parked.has(p.key)) {
       p.deadLetter = deadLetterHeaders(recordOf(p), { group, attempts: 0, error: null, parkedBehind: 'parked key' });
@@ -476,7 +491,7 @@ export class WorkerRuntime {
     p.decision = decision;
     this.#stats.processed++;
     const event = p.event as ClinicalEvent;
-    this.#opts.onDecided?.({ group: this.#decl.group, eventTimestamp: event.event_timestamp, receivedTime: (p.message as KafkaMessage).headers.get(HEADER.receivedTime), durationMs: performance.now() - started });
+    this.#opts.onDecided?.({ group: this.#decl.group, eventTimestamp: event.event_timestamp, receivedTime: fetchedOf(p).headers.get(HEADER.receivedTime), durationMs: performance.now() - started });
   }
 
   /** Transient failures are retried in place for this key, with backoff; the rest are dead-lettered. */
@@ -494,7 +509,7 @@ export class WorkerRuntime {
   /** Opens a sealed payload; false when the record is done with (forgotten, or dead-lettered). */
   async #open(p: Pending): Promise<boolean> {
     const started = performance.now();
-    const headers = headersOf(p.message as KafkaMessage);
+    const headers = headersOf(fetchedOf(p));
     for (let attempt = 1; ; attempt++) {
       try {
         const opened = await this.#opts.openPayload?.(p.event as ClinicalEvent, headers);
@@ -607,25 +622,15 @@ export class WorkerRuntime {
   /** Records a commit round would take now. */
   #committableCount(): number {
     let n = 0;
-    for (const queue of this.#partitions.values()) {
-      const next = queue.watermark.committable();
-      if (next === undefined) continue;
-      for (const p of queue.records) {
-        if (p.offset >= next) break;
-        n++;
-      }
-    }
+    for (const queue of this.#partitions.values()) n += committablePrefix(queue)?.n ?? 0;
     return n;
   }
 
   async #commitBatch(): Promise<void> {
     const batches: { queue: PartitionQueue; records: Pending[]; next: bigint }[] = [];
     for (const queue of this.#partitions.values()) {
-      const next = queue.watermark.committable();
-      if (next === undefined) continue;
-      let n = 0;
-      while (n < queue.records.length && (queue.records[n] as Pending).offset < next) n++;
-      if (n > 0) batches.push({ queue, records: queue.records.slice(0, n), next });
+      const prefix = committablePrefix(queue);
+      if (prefix && prefix.n > 0) batches.push({ queue, records: queue.records.slice(0, prefix.n), next: prefix.next });
     }
     if (batches.length === 0 || !this.#producer || !this.#consumer) return;
     const all = batches.flatMap((b) => b.records);
@@ -739,7 +744,7 @@ export class WorkerRuntime {
   #addRecordsOf(p: Pending, out: OutgoingRecord[]): void {
     if (p.deadLetter) {
       const dlqKey = p.event?.event_type ?? 'undecodable';
-      out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: (p.message as KafkaMessage).value ?? Buffer.alloc(0), headers: p.deadLetter });
+      out.push({ topic: this.#opts.deadLetterTopic, key: Buffer.from(dlqKey), value: fetchedOf(p).value ?? Buffer.alloc(0), headers: p.deadLetter });
     }
     if (!p.delivered) for (const o of p.decision?.outputs ?? []) out.push(this.#encodeOutput(o, p));
   }
