@@ -1,6 +1,7 @@
 // Configuration: embedded defaults, then the config file (vigil.config.json or $VIGIL_CONFIG),
 // then environment variables. Everything works with no file and no variables set.
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LLM_DEFAULTS, type LlmSettings } from './llm/settings.ts';
 import { type KafkaSecurity, type SecurityFileConfig, securityFromConfig } from './kafka/connection.ts';
@@ -17,6 +18,12 @@ export interface VigilConfig {
     /** Bootstrap servers of an existing cluster; null means the local broker is used. */
     brokers: string[] | null;
     clientId: string;
+    /**
+     * This job among the instances that read the same consumer groups: part of each worker's
+     * transactional id, so it must differ per instance (a second instance with the same id fences
+     * the first) and stay the same across restarts (a restart fences its own predecessor).
+     */
+    instanceId: string;
     /** For created topics; -1 leaves it to the cluster's default.replication.factor. */
     replicationFactor: number;
     /** How long a caller waiting for Kafka's acknowledgement (HTTP intake, MLLP ACK) waits. */
@@ -72,6 +79,7 @@ interface ConfigFile {
   kafka?: {
     brokers?: string[] | string;
     clientId?: string;
+    instanceId?: string;
     replicationFactor?: number;
     ackTimeoutMs?: number;
     security?: SecurityFileConfig;
@@ -177,6 +185,18 @@ function llmSettings(env: NodeJS.ProcessEnv, file: ConfigFile['llm'] = {}): LlmS
   };
 }
 
+/** VIGIL_INSTANCE_ID, else kafka.instanceId, else the host name. */
+function instanceIdFrom(env: NodeJS.ProcessEnv, file: ConfigFile): string {
+  const fromEnv = env.VIGIL_INSTANCE_ID === '' ? undefined : env.VIGIL_INSTANCE_ID;
+  const value = fromEnv ?? file.kafka?.instanceId ?? hostname();
+  const where = fromEnv !== undefined ? 'VIGIL_INSTANCE_ID' : file.kafka?.instanceId !== undefined ? 'kafka.instanceId' : 'the host name, the default instance id (set VIGIL_INSTANCE_ID)';
+  // It ends up in transactional ids, which ACLs match by prefix: keep it to plain name characters.
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+    throw new ConfigError(`${where}: must be 1 to 64 letters, digits, '.', '_' or '-'`);
+  }
+  return value;
+}
+
 function flag(value: unknown, where: string): boolean {
   if (value === true || value === 'on' || value === 'true' || value === '1') return true;
   if (value === false || value === 'off' || value === 'false' || value === '0') return false;
@@ -232,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigilConfig {
     kafka: {
       brokers,
       clientId: file.kafka?.clientId ?? 'vigil',
+      instanceId: instanceIdFrom(env, file),
       replicationFactor: int(file.kafka?.replicationFactor ?? -1, 'kafka.replicationFactor', -1, 32),
       ackTimeoutMs: int(env.VIGIL_ACK_TIMEOUT_MS ?? file.kafka?.ackTimeoutMs ?? 10_000, 'ackTimeoutMs', 1),
       security,

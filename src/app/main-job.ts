@@ -1,7 +1,6 @@
 // The main job: broker (local unless one is configured), topics, store, and the gateway (JSON and
 // FHIR R4 over HTTP, HL7 v2 over MLLP), plus a simulated hospital feeding it, until Ctrl-C.
 // Later parts (AI workers, dashboard) join here.
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import type { VigilConfig } from '../config.ts';
@@ -110,8 +109,9 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
         new SupervisedWorker(decl, {
           ...connections.get(decl.group)!,
           clientId: config.kafka.clientId,
-          // Stable per host: a restarted job fences its own predecessor's transactions.
-          instanceId: hostname(),
+          // Stable across restarts (a restarted job fences its predecessor's transactions) and
+          // different per instance (kafka.instanceId, default the host name).
+          instanceId: config.kafka.instanceId,
           deadLetterTopic: deadLetterTopic(config.topology).name,
           db,
           onDecided: observeDecision,
@@ -122,7 +122,7 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       await w.start();
       stops.push(() => w.stop());
     }
-    say(`workers: ${declarations.map((d) => d.group).join(', ')}`);
+    say(`workers (instance ${config.kafka.instanceId}): ${declarations.map((d) => d.group).join(', ')}`);
     const untrack = trackWorkers(() => workers.map((w) => w.stats()));
     stops.push(async () => untrack());
     // Lag from the broker, for every group of the topology (also those with no worker here).

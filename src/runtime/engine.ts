@@ -766,6 +766,10 @@ export class WorkerRuntime {
   #onCommitError(err: unknown): void {
     const codes = kafkaErrorCodes(err);
     const failed = ++this.#failedRounds;
+    if (codes.some((c) => FENCED.has(c)) && !codes.includes('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
+      // Two instances with one instance id take turns fencing each other, each restart a few seconds apart.
+      log.error({ group: this.#decl.group, instance: this.#opts.instanceId, codes }, 'fenced: a newer producer holds this transactional id (this instance restarted, or another runs with the same instance id)');
+    }
     if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError) return this.#fail(err as Error);
     if (failed >= FAILED_ROUNDS || (failed >= MISCONFIGURED_ROUNDS && codes.some((c) => MISCONFIGURED.has(c)))) {
       // Codes and counts only: a Kafka error message can name a topic, never a payload, but stay terse.

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
 import { decodeEvent, encodeEvent } from '../../src/event/codec.ts';
 import { type ClinicalEvent, validateEvent } from '../../src/event/envelope.ts';
+import { kafkaErrorCodes } from '../../src/kafka/error-codes.ts';
 import { EventProducer } from '../../src/kafka/event-producer.ts';
 import { DLQ_HEADER, KEY_PARKED } from '../../src/runtime/dead-letter.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
@@ -43,8 +44,8 @@ describe('worker runtime against a real broker', () => {
     await db.close();
   });
 
-  function start(decl: WorkerDeclaration): WorkerRuntime {
-    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId: uniqueSuffix(), deadLetterTopic: dlq, db });
+  function start(decl: WorkerDeclaration, instanceId = uniqueSuffix()): WorkerRuntime {
+    const runtime = new WorkerRuntime(decl, { ...testConnection(), clientId: 'vigil-test', instanceId, deadLetterTopic: dlq, db });
     runtimes.push(runtime);
     return runtime;
   }
@@ -333,6 +334,49 @@ describe('worker runtime against a real broker', () => {
     assert.deepEqual(writes.filter((id) => id === again.event_id), [again.event_id], 'one store write');
     assert.equal(calls.length, 2, 'the processor was asked again (the record was above the decided mark)');
     assert.ok(second.stats().reused >= 1, 'the second run took the stored decision');
+  });
+
+  it('fences an older worker with the same instance id: the newer goes on, every output exactly once', async () => {
+    const run = uniqueSuffix();
+    const group = `fence-${run}`;
+    const instance = `same-${run}`;
+    const decl: WorkerDeclaration = { group, topics: [labs], processor: (e) => ({ outputs: [{ topic: alerts, key: e.patient_id, value: { source: e.event_id } }] }) };
+    const batch = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => validateEvent(event({ event_id: `${run}-${from + i}`, event_type: 'lab_result', patient_id: `F${(from + i) % 40}-${run}` })));
+    await send(batch(0, 40));
+    let sent = 40;
+    const older = start(decl, instance);
+    const fenced = Promise.withResolvers<Error>();
+    let isFenced = false;
+    older.onFailure((err) => {
+      isFenced = true;
+      fenced.resolve(err);
+    });
+    await older.start();
+    await waitFor('the older worker caught up', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    const newer = start(decl, instance);
+    const newerFailures: Error[] = [];
+    newer.onFailure((err) => newerFailures.push(err));
+    await newer.start();
+    // Events keep coming until the older worker's next commit round meets the newer producer epoch.
+    await waitFor('the older worker fenced', async () => {
+      if (!isFenced) {
+        await send(batch(sent, 10));
+        sent += 10;
+      }
+      return isFenced;
+    });
+    const codes = kafkaErrorCodes(await fenced.promise);
+    assert.ok(codes.includes('PRODUCER_FENCED') || codes.includes('INVALID_PRODUCER_EPOCH'), `fenced (codes: ${codes.join(', ')})`);
+    await older.stop(); // what its supervisor does before starting a new one
+    await waitFor('the newer worker caught up', async () => (await committedCount(group, labs)) >= (await endOffsetTotal(labs)));
+    assert.deepEqual(newerFailures, []);
+    const sources = (await readRecords([alerts], 100_000, 2_000))
+      .filter((r) => r.headers.vigil_processor === group)
+      .map((r) => (JSON.parse(r.value.toString()) as { source: string }).source)
+      .filter((source) => source.startsWith(`${run}-`));
+    assert.equal(sources.length, sent, 'one output per event, none from the fenced transaction');
+    assert.equal(new Set(sources).size, sent);
   });
 
   it('gives up (for its supervisor to restart it) when a commit round hangs on an output topic that does not exist', async () => {
