@@ -24,7 +24,7 @@ import { kafkaErrorCodes } from '../kafka/error-codes.ts';
 import { TRANSACTION_RETRY_DELAY, commitOffsetsInTransaction, useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
 import type { Database, Sql } from '../store/db.ts';
-import { type StoredDecision, decidedOffsets, findDecisions, markDelivered, recordDecidedOffsets, recordDecisions } from '../store/effects.ts';
+import { type StoredDecision, decidedOffsets, findDecisions, markDelivered, moveToRound, newRound, recordDecidedOffsets, recordDecisions } from '../store/effects.ts';
 import { listParkedKeys, parkKeys } from '../store/parked-keys.ts';
 import { Batcher } from './batcher.ts';
 import { type FailedRecord, REPLAY_HEADER, deadLetterHeaders } from './dead-letter.ts';
@@ -201,6 +201,11 @@ function partitionOf(p: Pending): { topic: string; partition: number } {
 
 function hasEffects(d: Decision | undefined): boolean {
   return (d?.outputs?.length ?? 0) > 0 || (d?.writes?.length ?? 0) > 0;
+}
+
+/** Its commit round sends its decision's outputs (they were not delivered before). */
+function sendsOutputs(p: Pending): boolean {
+  return (p.decision?.outputs?.length ?? 0) > 0 && !p.delivered;
 }
 
 /** Its commit round sends nothing for it: only its offset is committed. */
@@ -640,10 +645,15 @@ export class WorkerRuntime {
     // A decision without outputs or writes has no effect to keep once: it is not stored, and a
     // replay or restart asks the processor again.
     const fresh = all.filter((p) => !p.reused && hasEffects(p.decision));
-    if (fresh.length > 0 || all.some((p) => p.parks)) {
+    // The round's id: the decisions whose outputs it sends are marked delivered together after it.
+    let round: bigint | undefined;
+    if (fresh.length > 0 || all.some((p) => p.parks || (p.reused && sendsOutputs(p)))) {
       await this.#opts.db.transaction(async (tx) => {
-        const inserted = await recordDecisions(tx, group, fresh.map((p) => ({ eventId: (p.event as ClinicalEvent).event_id, outputs: p.decision })));
+        round = await newRound(tx);
+        const inserted = await recordDecisions(tx, group, round, fresh.map((p) => ({ eventId: (p.event as ClinicalEvent).event_id, outputs: p.decision })));
         await this.#takeStoredDecisions(tx, fresh.filter((p) => !inserted.has((p.event as ClinicalEvent).event_id)));
+        // Decisions stored by a round whose transaction did not commit go out with this one.
+        await moveToRound(tx, group, round, all.filter((p) => p.reused && sendsOutputs(p)).map((p) => (p.event as ClinicalEvent).event_id));
         const decidedIn = new Set(fresh.map((p) => p.watermark));
         const marks = batches.filter((b) => decidedIn.has(b.queue.watermark)).map((b) => ({ ...partitionOf(b.records[0] as Pending), next: b.next }));
         await recordDecidedOffsets(tx, group, marks);
@@ -706,10 +716,12 @@ export class WorkerRuntime {
     this.#failedRounds = 0;
     // Only after the commit: a crash before this line sends the outputs again on a later replay
     // (at least once there), never loses them.
-    const delivered = all.filter((p) => p.decision?.outputs?.length && !p.delivered).map((p) => (p.event as ClinicalEvent).event_id);
-    await markDelivered(this.#opts.db, group, delivered).catch((err: unknown) =>
-      log.warn({ group, error: (err as Error)?.name, count: delivered.length }, 'could not note outputs as delivered'),
-    );
+    const delivered = all.filter(sendsOutputs).length;
+    if (round !== undefined && delivered > 0) {
+      await markDelivered(this.#opts.db, group, round).catch((err: unknown) =>
+        log.warn({ group, error: (err as Error)?.name, count: delivered }, 'could not note outputs as delivered'),
+      );
+    }
     for (const b of batches) {
       if (b.queue.watermark.revoked) continue;
       b.queue.records.splice(0, b.records.length);

@@ -11,35 +11,54 @@ export interface StoredDecision<T> {
 export async function findDecisions<T>(db: Sql, processor: string, eventIds: string[]): Promise<Map<string, StoredDecision<T>>> {
   if (eventIds.length === 0) return new Map();
   const rows = await db.query<{ event_id: string; outputs: T; delivered: boolean }>(
-    'SELECT event_id, outputs, delivered_at IS NOT NULL AS delivered FROM effects WHERE processor = $1 AND event_id = ANY($2::text[])',
+    `SELECT e.event_id, e.outputs, (e.delivered_at IS NOT NULL OR r.round_id IS NOT NULL) AS delivered
+     FROM effects e LEFT JOIN delivered_rounds r ON r.processor = e.processor AND r.round_id = e.round_id
+     WHERE e.processor = $1 AND e.event_id = ANY($2::text[])`,
     [processor, eventIds],
   );
   return new Map(rows.map((r) => [r.event_id, { outputs: r.outputs, delivered: r.delivered }]));
 }
 
-/** Notes that these decisions' outputs are committed to Kafka (after the transaction commits). */
-export async function markDelivered(db: Sql, processor: string, eventIds: string[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  await db.query(
-    'UPDATE effects SET delivered_at = now() WHERE processor = $1 AND event_id = ANY($2::text[]) AND delivered_at IS NULL',
-    [processor, eventIds],
-  );
+/** A new commit round's id: the decisions it sends carry it, and one row marks them all delivered. */
+export async function newRound(tx: Sql): Promise<bigint> {
+  const [row] = await tx.query<{ id: string }>("SELECT nextval('effect_rounds')::text AS id");
+  return BigInt((row as { id: string }).id);
 }
 
 /**
- * Stores decisions in one statement; returns the ids stored now. An id missing from the result was
- * decided before (by an earlier run or another instance): its first decision stands.
+ * Stores decisions in one statement, in `round`; returns the ids stored now. An id missing from the
+ * result was decided before (by an earlier run or another instance): its first decision stands.
  */
-export async function recordDecisions(tx: Sql, processor: string, decisions: { eventId: string; outputs: unknown }[]): Promise<Set<string>> {
+export async function recordDecisions(tx: Sql, processor: string, round: bigint, decisions: { eventId: string; outputs: unknown }[]): Promise<Set<string>> {
   if (decisions.length === 0) return new Set();
   const rows = await tx.query<{ event_id: string }>(
-    `INSERT INTO effects (processor, event_id, outputs)
-     SELECT $1, e, o::jsonb FROM unnest($2::text[], $3::text[]) AS t(e, o)
+    `INSERT INTO effects (processor, event_id, outputs, round_id)
+     SELECT $1, e, o::jsonb, $4 FROM unnest($2::text[], $3::text[]) AS t(e, o)
      ON CONFLICT (processor, event_id) DO NOTHING
      RETURNING event_id`,
-    [processor, decisions.map((d) => d.eventId), decisions.map((d) => JSON.stringify(d.outputs))],
+    [processor, decisions.map((d) => d.eventId), decisions.map((d) => JSON.stringify(d.outputs)), round.toString()],
   );
   return new Set(rows.map((r) => r.event_id));
+}
+
+/**
+ * Stored decisions whose outputs were never delivered (their round's Kafka transaction did not
+ * commit) and that `round` sends now: they are delivered when it is.
+ */
+export async function moveToRound(tx: Sql, processor: string, round: bigint, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  // Only undelivered ones: a delivered decision moved to a round that then fails would look undelivered.
+  await tx.query(
+    `UPDATE effects e SET round_id = $3
+     WHERE e.processor = $1 AND e.event_id = ANY($2::text[]) AND e.delivered_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM delivered_rounds r WHERE r.processor = e.processor AND r.round_id = e.round_id)`,
+    [processor, eventIds, round.toString()],
+  );
+}
+
+/** Notes that the round's outputs are committed to Kafka (after its transaction commits). */
+export async function markDelivered(db: Sql, processor: string, round: bigint): Promise<void> {
+  await db.query('INSERT INTO delivered_rounds (processor, round_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [processor, round.toString()]);
 }
 
 export interface DecidedOffset {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../../src/store/db.ts';
-import { findDecisions, markDelivered, recordDecisions } from '../../src/store/effects.ts';
+import { findDecisions, markDelivered, moveToRound, newRound, recordDecisions } from '../../src/store/effects.ts';
 import { migrations } from '../../src/store/migrate.ts';
 
 describe('store (PGlite)', () => {
@@ -24,31 +24,65 @@ describe('store (PGlite)', () => {
   it('stores a decision once per (processor, event_id); the first one stands', async () => {
     const db = await openDatabase({ dataDir: dir });
     try {
+      const r1 = await db.transaction((tx) => newRound(tx));
       const first = await db.transaction((tx) =>
-        recordDecisions(tx, 'p1', [
+        recordDecisions(tx, 'p1', r1, [
           { eventId: 'e1', outputs: [{ n: 1 }] },
           { eventId: 'e2', outputs: [] },
         ]),
       );
       assert.deepEqual([...first].sort(), ['e1', 'e2']);
+      const r2 = await db.transaction((tx) => newRound(tx));
+      assert.ok(r2 > r1, 'every round has an id of its own');
       const second = await db.transaction((tx) =>
-        recordDecisions(tx, 'p1', [
+        recordDecisions(tx, 'p1', r2, [
           { eventId: 'e1', outputs: [{ n: 99 }] },
           { eventId: 'e3', outputs: [{ n: 3 }] },
         ]),
       );
       assert.deepEqual([...second], ['e3']);
       // Another processor's decision for the same event is its own.
-      assert.deepEqual([...(await db.transaction((tx) => recordDecisions(tx, 'p2', [{ eventId: 'e1', outputs: [] }])))], ['e1']);
+      assert.deepEqual([...(await db.transaction((tx) => recordDecisions(tx, 'p2', r2, [{ eventId: 'e1', outputs: [] }])))], ['e1']);
       const found = await findDecisions(db, 'p1', ['e1', 'e3', 'e4']);
       assert.deepEqual(Object.fromEntries(found), { e1: { outputs: [{ n: 1 }], delivered: false }, e3: { outputs: [{ n: 3 }], delivered: false } });
-      // Once the outputs are committed to Kafka a replay reuses the decision without re-sending.
-      await markDelivered(db, 'p1', ['e3']);
+      // Once a round's transaction commits to Kafka, a replay reuses its decisions without re-sending.
+      await markDelivered(db, 'p1', r2);
       assert.deepEqual(Object.fromEntries(await findDecisions(db, 'p1', ['e1', 'e3'])), {
         e1: { outputs: [{ n: 1 }], delivered: false },
         e3: { outputs: [{ n: 3 }], delivered: true },
       });
       assert.equal((await findDecisions(db, 'p2', ['e1'])).get('e1')?.delivered, false, 'per processor');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('delivers a decision whose round failed with the round that sends it again', async () => {
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      const failed = await db.transaction((tx) => newRound(tx));
+      await db.transaction((tx) => recordDecisions(tx, 'p3', failed, [{ eventId: 'e1', outputs: [{ n: 1 }] }, { eventId: 'e2', outputs: [{ n: 2 }] }]));
+      // Round `failed` never committed to Kafka. The next round sends e1 again and is delivered.
+      const next = await db.transaction(async (tx) => {
+        const round = await newRound(tx);
+        await moveToRound(tx, 'p3', round, ['e1']);
+        return round;
+      });
+      await markDelivered(db, 'p3', next);
+      const found = await findDecisions(db, 'p3', ['e1', 'e2']);
+      assert.equal(found.get('e1')?.delivered, true);
+      assert.equal(found.get('e2')?.delivered, false, 'not sent yet: sent again by a later round');
+      // A delivered decision never moves: a round that then failed would make it look undelivered.
+      const later = await db.transaction(async (tx) => {
+        const round = await newRound(tx);
+        await moveToRound(tx, 'p3', round, ['e1']);
+        return round;
+      });
+      assert.notEqual(later, next);
+      assert.equal((await findDecisions(db, 'p3', ['e1'])).get('e1')?.delivered, true);
+      // Rows marked one by one before rounds existed (delivered_at) stay delivered.
+      await db.query("UPDATE effects SET delivered_at = now(), round_id = NULL WHERE processor = 'p3' AND event_id = 'e2'");
+      assert.equal((await findDecisions(db, 'p3', ['e2'])).get('e2')?.delivered, true);
     } finally {
       await db.close();
     }
