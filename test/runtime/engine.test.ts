@@ -11,10 +11,11 @@ import { DLQ_HEADER, KEY_PARKED } from '../../src/runtime/dead-letter.ts';
 import { WorkerRuntime } from '../../src/runtime/engine.ts';
 import { NonRetryableError, type WorkerDeclaration } from '../../src/runtime/worker.ts';
 import { type Database, openDatabase } from '../../src/store/db.ts';
+import { findDecisions } from '../../src/store/effects.ts';
 import { listParkedKeys } from '../../src/store/parked-keys.ts';
 import type { Topology } from '../../src/topology/topology.ts';
 import { CANARY, containsCanary, event } from '../support/canary.ts';
-import { committedCount, committedOffset, endOffsetTotal, readRecords, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor } from '../support/kafka.ts';
+import { committedCount, committedOffset, endOffsetTotal, readRecords, testClientOptions, testConnection, topicOf, uniqueSuffix, waitFor, withAdmin } from '../support/kafka.ts';
 import { provisionedTopology } from '../support/topics.ts';
 
 const meta = { source: 'urn:vigil:test', receivedTime: new Date().toISOString() };
@@ -377,6 +378,47 @@ describe('worker runtime against a real broker', () => {
       .filter((source) => source.startsWith(`${run}-`));
     assert.equal(sources.length, sent, 'one output per event, none from the fenced transaction');
     assert.equal(new Set(sources).size, sent);
+  });
+
+  it('sends decisions stored by a round whose transaction failed with the next round, and marks them delivered', async () => {
+    const run = uniqueSuffix();
+    const group = `late-out-${run}`;
+    const instance = `late-${run}`;
+    const out = `late-out-${run}`; // created only after the first worker's round fails on it
+    const events = Array.from({ length: 20 }, (_, i) => validateEvent(event({ event_id: `${run}-${i}`, event_type: 'admission', patient_id: `LO${i % 5}-${run}` })));
+    await send(events);
+    const mine = new Set(events.map((e) => e.event_id));
+    const calls: string[] = [];
+    const decl = (timeoutMs: number): WorkerDeclaration => ({
+      group,
+      topics: [adt],
+      policies: { commitTimeoutMs: timeoutMs },
+      processor: (e) => {
+        if (mine.has(e.event_id)) calls.push(e.event_id);
+        return { outputs: [{ topic: out, key: e.patient_id, value: { source: e.event_id } }] };
+      },
+    });
+    const first = start(decl(3_000), instance);
+    const failed = Promise.withResolvers<Error>();
+    first.onFailure(failed.resolve);
+    await first.start();
+    assert.equal((await failed.promise).name, 'CommitTimeoutError');
+    await first.stop();
+    const stored = await findDecisions(db, group, [...mine]);
+    assert.equal(stored.size, 20, 'the failed round stored its decisions before its Kafka transaction');
+    assert.ok([...stored.values()].every((d) => !d.delivered), 'and none is delivered');
+    assert.equal(calls.length, 20);
+
+    await withAdmin((admin) => admin.createTopics({ topics: [out], partitions: 3, replicas: -1 }));
+    // The same instance id: the new producer fences the hung transaction at once.
+    const second = start(decl(30_000), instance);
+    await second.start();
+    await waitFor('the second worker caught up', async () => (await committedCount(group, adt)) >= (await endOffsetTotal(adt)));
+    assert.equal(calls.length, 20, 'the stored decisions were reused: the processor was not asked again');
+    const sources = (await readRecords([out], 1_000, 2_000)).map((r) => (JSON.parse(r.value.toString()) as { source: string }).source).filter((id) => mine.has(id));
+    assert.deepEqual(sources.sort(), [...mine].sort(), 'each output once');
+    const after = await findDecisions(db, group, [...mine]);
+    assert.ok([...after.values()].every((d) => d.delivered), 'delivered with the round that sent them: a replay sends nothing again');
   });
 
   it('gives up (for its supervisor to restart it) when a commit round hangs on an output topic that does not exist', async () => {
