@@ -778,7 +778,7 @@ export class WorkerRuntime {
   #onCommitError(err: unknown): void {
     const codes = kafkaErrorCodes(err);
     const failed = ++this.#failedRounds;
-    if (codes.some((c) => FENCED.has(c)) && !codes.includes('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
+    if (codes.includes('PRODUCER_FENCED') || codes.includes('INVALID_PRODUCER_EPOCH')) {
       // Two instances with one instance id take turns fencing each other, each restart a few seconds apart.
       log.error({ group: this.#decl.group, instance: this.#opts.instanceId, codes }, 'fenced: a newer producer holds this transactional id (this instance restarted, or another runs with the same instance id)');
     }
