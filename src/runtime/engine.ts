@@ -195,6 +195,18 @@ class CommitTimeoutError extends Error {
   }
 }
 
+/**
+ * A failed round whose transaction could not be aborted either: the producer still holds it and
+ * refuses to begin another, so retrying cannot help. Its cause is the round's failure.
+ */
+class TransactionStuckError extends Error {
+  readonly code = 'TRANSACTION_STUCK';
+  constructor(cause: unknown) {
+    super('a failed commit round could not be aborted', { cause });
+    this.name = 'TransactionStuckError';
+  }
+}
+
 function partitionOf(p: Pending): { topic: string; partition: number } {
   return { topic: p.topic, partition: p.partition };
 }
@@ -707,7 +719,7 @@ export class WorkerRuntime {
     } catch (err) {
       // A hung transaction may not answer an abort either; the restarted worker's producer fences it.
       if (err instanceof CommitTimeoutError) void tx.abort().catch(() => {});
-      else await tx.abort().catch(() => {});
+      else if (!(await tx.abort().then(() => true, () => false))) throw new TransactionStuckError(err);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -782,7 +794,7 @@ export class WorkerRuntime {
       // Two instances with one instance id take turns fencing each other, each restart a few seconds apart.
       log.error({ group: this.#decl.group, instance: this.#opts.instanceId, codes }, 'fenced: a newer producer holds this transactional id (this instance restarted, or another runs with the same instance id)');
     }
-    if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError) return this.#fail(err as Error);
+    if (codes.some((c) => FENCED.has(c)) || err instanceof CommitTimeoutError || err instanceof TransactionStuckError) return this.#fail(err as Error);
     if (failed >= FAILED_ROUNDS || (failed >= MISCONFIGURED_ROUNDS && codes.some((c) => MISCONFIGURED.has(c)))) {
       // Codes and counts only: a Kafka error message can name a topic, never a payload, but stay terse.
       return this.#fail(new Error(`commits failed ${failed} times in a row (${[...new Set(codes)].join(', ') || (err as Error)?.name})`, { cause: err }));
