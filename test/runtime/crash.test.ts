@@ -67,15 +67,17 @@ describe('exactly-once effects with workers in real processes', () => {
     }
   }
 
-  it('survives five SIGKILLs during a 20,000-event run: every output and store write exactly once', async () => {
+  it('survives five SIGKILLs during a 30,000-event run: every output and store write exactly once', async () => {
     const run = uniqueSuffix();
     const group = `crash-${run}`;
     const input = topicOf(topology, 'lab-results');
     const output = topicOf(topology, 'ai-result-interpretations');
     const storeDir = mkdtempSync(join(tmpdir(), 'vigil-crash-store-'));
-    const total = 20_000;
+    // Enough work, at up to 10 ms an event, that five crashes land before the end even when the
+    // worker is fast and a progress check slow (TLS handshakes under SASL_SSL).
+    const total = 30_000;
     await produce(run, total, 2_000);
-    const env = { GROUP: group, INPUT_TOPIC: input, OUTPUT_TOPIC: output, DLQ_TOPIC: topicOf(topology, 'ai-events-dlq'), INSTANCE_ID: 'w1', STORE_DIR: storeDir, DATABASE_URL: '' };
+    const env = { GROUP: group, INPUT_TOPIC: input, OUTPUT_TOPIC: output, DLQ_TOPIC: topicOf(topology, 'ai-events-dlq'), INSTANCE_ID: 'w1', STORE_DIR: storeDir, DATABASE_URL: '', MAX_DELAY_MS: '10' };
     try {
       let kills = 0;
       let last = 0n;
