@@ -1,6 +1,6 @@
 // Wire codec. The record value is the six-field envelope as JSON, so a plain consumer can read it;
 // metadata travels in headers following the CloudEvents Kafka binary binding (ce_* headers).
-import { type ClinicalEvent, type FieldError, EventValidationError, validateEvent } from './envelope.ts';
+import { type ClinicalEvent, EVENT_TYPES, type FieldError, EventValidationError, validateEvent } from './envelope.ts';
 
 export const SPEC_VERSION = '1.0';
 /** Version of the envelope schema; readers refuse versions they do not know. */
@@ -22,6 +22,15 @@ export const HEADER = {
   encKey: 'vigil_enc_key',
   encAlg: 'vigil_enc_alg',
 } as const;
+
+/** Header names and the fixed header values vigil writes: the strings a consumer can intern. */
+export const WIRE_HEADER_STRINGS: readonly string[] = [
+  ...Object.values(HEADER),
+  SPEC_VERSION,
+  SCHEMA_VERSION,
+  CONTENT_TYPE,
+  ...EVENT_TYPES.map((type) => TYPE_PREFIX + type),
+];
 
 export interface EventMetadata {
   /** Where the event came from, as a URI reference (e.g. `urn:vigil:intake:http`). */

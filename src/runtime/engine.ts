@@ -16,11 +16,12 @@ import {
   compatibilityPartitioner,
   stringSerializer,
 } from '@platformatic/kafka';
-import { HEADER, decodeEvent } from '../event/codec.ts';
+import { HEADER, WIRE_HEADER_STRINGS, decodeEvent } from '../event/codec.ts';
 import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { stableCommittedOffsets } from '../kafka/committed-offsets.ts';
 import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
 import { kafkaErrorCodes } from '../kafka/error-codes.ts';
+import { headerStringDeserializer } from '../kafka/header-strings.ts';
 import { TRANSACTION_RETRY_DELAY, commitOffsetsInTransaction, useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
 import type { Database, Sql } from '../store/db.ts';
@@ -132,6 +133,8 @@ interface PartitionQueue {
 const log = logger('runtime');
 const PARKED_REFRESH_MS = 2_000;
 const TAKEN_MEMORY = 200_000;
+// Header names and fixed values come back as interned strings, without a decode each (header-strings.ts).
+const HEADER_STRING = headerStringDeserializer([...WIRE_HEADER_STRINGS, ...Object.values(REPLAY_HEADER)]);
 const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 // Commit failures that retrying in place will not fix (a topic missing or not granted): after a few
 // rounds the worker gives up, loudly, and its supervisor restarts it; any failure gives up after many.
@@ -340,10 +343,7 @@ export class WorkerRuntime {
       maxBytes: FETCH_MAX_BYTES,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
-      deserializers: {
-        headerKey: (b) => b?.toString() ?? '',
-        headerValue: (b) => b?.toString() ?? '',
-      },
+      deserializers: { headerKey: HEADER_STRING, headerValue: HEADER_STRING },
     });
     // Offsets the group resumes from, read stable (see committed-offsets.ts).
     this.#admin = new Admin({ clientId: `${clientId}-${group}-offsets`, ...kafkaClientOptions(this.#opts), retries: 50, retryDelay: 100 });
