@@ -36,6 +36,7 @@ import { GroupProgress } from '../kafka/group-progress.ts';
 import { llmDischargeNarrator } from '../processors/discharge-narrator.ts';
 import { careGapWorker } from './care-gap-worker.ts';
 import { CareGapSweeper } from './care-gap-sweeper.ts';
+import { DecisionPruner } from './decision-retention.ts';
 import { criticalValueWorker, dischargeSummaryWorker, drugInteractionWorker, priorAuthorizationWorker, resultInterpretationWorker, riskAssessmentWorker, timelineWorker } from './workers.ts';
 
 const log = logger('main');
@@ -123,6 +124,10 @@ export async function startMainJob(config: VigilConfig, say: (line: string) => v
       stops.push(() => w.stop());
     }
     say(`workers (instance ${config.kafka.instanceId}): ${declarations.map((d) => d.group).join(', ')}`);
+    // Stored decisions are kept while their events can be read again, then forgotten (decision-retention.ts).
+    const pruner = new DecisionPruner({ db, topology: config.topology, groups: declarations });
+    pruner.start();
+    stops.push(() => pruner.stop());
     const untrack = trackWorkers(() => workers.map((w) => w.stats()));
     stops.push(async () => untrack());
     // Lag from the broker, for every group of the topology (also those with no worker here).

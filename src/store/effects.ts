@@ -87,3 +87,41 @@ export async function decidedOffsets(db: Sql, processor: string): Promise<Decide
   );
   return rows.map((r) => ({ topic: r.topic, partition: r.partition, next: BigInt(r.next_offset) }));
 }
+
+/**
+ * Forgets this processor's delivered decisions made more than `keepMs` ago, and the marks of
+ * delivered rounds that no decision refers to any more. An undelivered decision stays whatever its
+ * age: its outputs still have to go out. A forgotten decision is made again if its event is read
+ * again (a replay), so keep decisions as long as their events can be read. Deletes `chunk` rows a
+ * statement, so that one call never holds an embedded store for long.
+ */
+export async function pruneDecisions(db: Sql, processor: string, keepMs: number, chunk = 5_000): Promise<{ decisions: number; rounds: number }> {
+  let decisions = 0;
+  for (;;) {
+    const [row] = await db.query<{ n: number }>(
+      `WITH gone AS (
+         DELETE FROM effects WHERE (processor, event_id) IN (
+           SELECT e.processor, e.event_id FROM effects e
+           WHERE e.processor = $1 AND e.decided_at < now() - $2::bigint * interval '1 millisecond'
+             AND (e.delivered_at IS NOT NULL
+                  OR EXISTS (SELECT 1 FROM delivered_rounds r WHERE r.processor = e.processor AND r.round_id = e.round_id))
+           LIMIT $3)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [processor, keepMs, chunk],
+    );
+    const n = row?.n ?? 0;
+    decisions += n;
+    if (n < chunk) break;
+  }
+  const [rounds] = await db.query<{ n: number }>(
+    `WITH gone AS (
+       DELETE FROM delivered_rounds r
+       WHERE r.processor = $1 AND r.delivered_at < now() - $2::bigint * interval '1 millisecond'
+         AND NOT EXISTS (SELECT 1 FROM effects e WHERE e.processor = r.processor AND e.round_id = r.round_id)
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [processor, keepMs],
+  );
+  return { decisions, rounds: rounds?.n ?? 0 };
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../../src/store/db.ts';
-import { findDecisions, markDelivered, moveToRound, newRound, recordDecisions } from '../../src/store/effects.ts';
+import { findDecisions, markDelivered, moveToRound, newRound, pruneDecisions, recordDecisions } from '../../src/store/effects.ts';
 import { migrations } from '../../src/store/migrate.ts';
 
 describe('store (PGlite)', () => {
@@ -83,6 +83,42 @@ describe('store (PGlite)', () => {
       // Rows marked one by one before rounds existed (delivered_at) stay delivered.
       await db.query("UPDATE effects SET delivered_at = now(), round_id = NULL WHERE processor = 'p3' AND event_id = 'e2'");
       assert.equal((await findDecisions(db, 'p3', ['e2'])).get('e2')?.delivered, true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('forgets old delivered decisions, never undelivered ones, and the marks of emptied rounds', async () => {
+    const db = await openDatabase({ dataDir: dir });
+    const DAY_MS = 86_400_000;
+    try {
+      const round = async (processor: string, ids: string[], delivered: boolean) => {
+        const r = await db.transaction(async (tx) => {
+          const id = await newRound(tx);
+          await recordDecisions(tx, processor, id, ids.map((eventId) => ({ eventId, outputs: [{ eventId }] })));
+          return id;
+        });
+        if (delivered) await markDelivered(db, processor, r);
+        return r;
+      };
+      const old = await round('p4', ['a1', 'a2'], true);
+      await round('p4', ['b1'], false); // its Kafka transaction never committed
+      const recent = await round('p4', ['c1'], true);
+      await round('p4', ['d1'], false);
+      await db.query("UPDATE effects SET delivered_at = now(), round_id = NULL WHERE processor = 'p4' AND event_id = 'd1'"); // marked the old way
+      const emptied = await round('p4', [], true); // its decisions were deleted already (a forgotten patient)
+      await round('p5', ['a1'], true);
+      await db.query(`UPDATE effects SET decided_at = now() - interval '10 days' WHERE event_id <> 'c1'`);
+      await db.query(`UPDATE delivered_rounds SET delivered_at = now() - interval '10 days' WHERE round_id <> $1`, [recent.toString()]);
+
+      // One row a statement: the chunks add up.
+      assert.deepEqual(await pruneDecisions(db, 'p4', 7 * DAY_MS, 1), { decisions: 3, rounds: 2 });
+      assert.deepEqual([...(await findDecisions(db, 'p4', ['a1', 'a2', 'b1', 'c1', 'd1'])).keys()].sort(), ['b1', 'c1']);
+      const marks = await db.query<{ round_id: string }>("SELECT round_id::text AS round_id FROM delivered_rounds WHERE processor = 'p4'");
+      assert.deepEqual(marks.map((m) => BigInt(m.round_id)), [recent], `rounds ${old} and ${emptied} are gone`);
+      assert.equal((await findDecisions(db, 'p5', ['a1'])).get('a1')?.delivered, true, 'another processor keeps its own');
+      // Kept longer than they are old: nothing goes.
+      assert.deepEqual(await pruneDecisions(db, 'p5', 30 * DAY_MS), { decisions: 0, rounds: 0 });
     } finally {
       await db.close();
     }
