@@ -9,6 +9,7 @@
 // emitted) makes a duplicate the worker drops, never a second effect.
 import type { ClinicalEvent } from '../event/envelope.ts';
 import type { EventProducer } from '../kafka/event-producer.ts';
+import { PeriodicTask } from '../periodic.ts';
 import { logger } from '../phi/log.ts';
 import { careGapDueEventId } from '../processors/care-gap-detection.ts';
 import { type DueWake, dueWakes, markWakesEmitted } from '../store/care-gaps.ts';
@@ -40,11 +41,13 @@ export function careGapDueEvent(wake: DueWake): ClinicalEvent {
 
 export class CareGapSweeper {
   readonly #opts: Required<Omit<SweeperOptions, 'now'>> & { now: () => Date };
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #task: PeriodicTask;
 
   constructor(opts: SweeperOptions) {
     this.#opts = { intervalMs: 60_000, batch: 500, now: () => new Date(), ...opts };
+    this.#task = new PeriodicTask(() => this.sweep(), this.#opts.intervalMs, (err) =>
+      log.warn({ error: (err as Error).name }, 'care gap sweep failed; next pass retries'),
+    );
   }
 
   /** One pass: every wake that has come is produced (acknowledged by Kafka) and then marked. */
@@ -64,22 +67,10 @@ export class CareGapSweeper {
   }
 
   start(): void {
-    const tick = () => {
-      this.#running ??= this.sweep()
-        .catch((err: unknown) => {
-          log.warn({ error: (err as Error).name }, 'care gap sweep failed; next pass retries');
-          return 0;
-        })
-        .finally(() => {
-          this.#running = undefined;
-        });
-    };
-    tick();
-    this.#timer = setInterval(tick, this.#opts.intervalMs);
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

@@ -4,6 +4,7 @@
 // from Kafka: the longest retention of the group's input topics, plus the time Kafka may keep a
 // record past it (it deletes whole log segments, and a segment closes after segment.ms, 7 days by
 // default). Past that a decision is only stored patient data, so the main job forgets it.
+import { PeriodicTask } from '../periodic.ts';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
 import { pruneDecisions } from '../store/effects.ts';
@@ -35,11 +36,13 @@ export interface DecisionPrunerOptions {
 
 export class DecisionPruner {
   readonly #opts: Required<DecisionPrunerOptions>;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  readonly #task: PeriodicTask;
 
   constructor(opts: DecisionPrunerOptions) {
     this.#opts = { intervalMs: HOUR_MS, ...opts };
+    this.#task = new PeriodicTask(() => this.prune(), this.#opts.intervalMs, (err) =>
+      log.warn({ error: (err as Error).name }, 'pruning decisions failed; the next pass retries'),
+    );
   }
 
   /** One pass over every group; returns what each forgot. */
@@ -56,20 +59,10 @@ export class DecisionPruner {
   }
 
   start(): void {
-    const tick = () => {
-      this.#running ??= this.prune()
-        .then(() => undefined)
-        .catch((err: unknown) => log.warn({ error: (err as Error).name }, 'pruning decisions failed; the next pass retries'))
-        .finally(() => {
-          this.#running = undefined;
-        });
-    };
-    tick();
-    this.#timer = setInterval(tick, this.#opts.intervalMs);
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

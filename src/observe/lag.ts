@@ -8,6 +8,7 @@
 // Offsets are plain numbers (exact below 2^53) so snapshots serialise to JSON as they are.
 import { Admin, type ClusterTopicMetadata, Consumer, FetchIsolationLevels, IS_CONTROL } from '@platformatic/kafka';
 import { type KafkaConnection, kafkaClientOptions } from '../kafka/connection.ts';
+import { PeriodicTask } from '../periodic.ts';
 import { logger } from '../phi/log.ts';
 import { type Topology, consumerGroups } from '../topology/topology.ts';
 import { type Evaluation, evaluateGroup } from './lag-status.ts';
@@ -231,36 +232,28 @@ export interface LagMonitorOptions extends LagReaderOptions {
 /** Samples lag periodically, keeps a window per group, and updates the lag and status gauges. */
 export class LagMonitor {
   readonly #reader: LagReader;
-  readonly #intervalMs: number;
   readonly #windowSize: number;
   readonly #windows = new Map<string, GroupLag[]>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
+  readonly #task: PeriodicTask;
   #report: LagReport | undefined;
 
   constructor(opts: LagMonitorOptions) {
     this.#reader = new LagReader(opts);
-    this.#intervalMs = opts.intervalMs ?? 5_000;
+    const intervalMs = opts.intervalMs ?? 5_000;
     this.#windowSize = opts.windowSize ?? 12;
-    if (this.#intervalMs < 1 || this.#windowSize < 1) throw new RangeError('intervalMs and windowSize must be positive');
+    if (intervalMs < 1 || this.#windowSize < 1) throw new RangeError('intervalMs and windowSize must be positive');
+    this.#task = new PeriodicTask(() => this.sample(), intervalMs, (err) =>
+      log.warn({ error: (err as Error)?.name, code: (err as { code?: string })?.code }, 'lag sample failed'),
+    );
   }
 
   /** Samples now and then every intervalMs; a failed sample is logged and the next one tried. */
   start(): void {
-    const tick = () => {
-      this.#running ??= this.sample()
-        .catch((err: unknown) => log.warn({ error: (err as Error)?.name, code: (err as { code?: string })?.code }, 'lag sample failed'))
-        .finally(() => {
-          this.#running = undefined;
-        });
-    };
-    tick();
-    this.#timer = setInterval(tick, this.#intervalMs);
+    this.#task.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    await this.#task.stop();
     await this.#reader.close();
   }
 
