@@ -367,9 +367,11 @@ describe('worker runtime against a real broker', () => {
       }
       return isFenced;
     });
-    // The broker's refusal: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH over PLAINTEXT. Over SASL_SSL
-    // (the client request versions, see transactional-producer.ts) Kafka 4.4 answered one round with
-    // UNKNOWN_SERVER_ERROR and then the abort failed too: the worker gives up at once either way.
+    // The broker's refusal: PRODUCER_FENCED or INVALID_PRODUCER_EPOCH, or UNKNOWN_SERVER_ERROR when
+    // the older worker's EndTxn lands while the newer producer's InitProducerId is fencing its epoch:
+    // Kafka 4.4's coordinator then throws IllegalStateException ("transition to ONGOING while it
+    // already a pending state PREPARE_EPOCH_FENCE", in its broker log), and the abort fails too. The
+    // worker gives up at once either way. Seen over SASL_SSL, where the handshakes shift the timing.
     const err = await fenced.promise;
     const codes = kafkaErrorCodes(err);
     assert.notEqual(err.name, 'CommitTimeoutError');
