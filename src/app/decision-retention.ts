@@ -2,8 +2,9 @@
 // read again (a replay, a restart, a late duplicate) reuses it instead of asking the processor, or
 // an AI, again and sending its outputs twice. It is needed only while its event can still be read
 // from Kafka: the longest retention of the group's input topics, plus the time Kafka may keep a
-// record past it (it deletes whole log segments, and a segment closes after segment.ms, 7 days by
-// default). Past that a decision is only stored patient data, so the main job forgets it.
+// record past it. Kafka deletes whole log segments once their newest record is past retention, and
+// a segment spans up to segment.ms (7 days by default), so its oldest record can outlive retention
+// by that much. Past that a decision is only stored patient data, so the main job forgets it.
 import { PeriodicTask } from '../periodic.ts';
 import { logger } from '../phi/log.ts';
 import type { Sql } from '../store/db.ts';
@@ -12,8 +13,8 @@ import type { Topology } from '../topology/topology.ts';
 
 const log = logger('decision-retention');
 const HOUR_MS = 3_600_000;
-/** Kafka's default segment.ms: how long past retention.ms a record may still be read. */
-export const SEGMENT_ROLL_MS = 7 * 24 * HOUR_MS;
+/** How long past retention.ms a record may still be read: Kafka's default segment.ms (7 days), and a day for the retention check's interval and producers' clocks. */
+export const READABLE_PAST_RETENTION_MS = 8 * 24 * HOUR_MS;
 
 /** How long a group's decisions are kept, or undefined to keep them for good (an input topic that keeps records for good, or one the topology does not know). */
 export function decisionRetentionMs(topology: Topology, topics: readonly string[]): number | undefined {
@@ -23,7 +24,7 @@ export function decisionRetentionMs(topology: Topology, topics: readonly string[
     if (retention === undefined || retention < 0) return undefined;
     longest = Math.max(longest, retention);
   }
-  return longest + SEGMENT_ROLL_MS;
+  return longest + READABLE_PAST_RETENTION_MS;
 }
 
 export interface DecisionPrunerOptions {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecisionPruner, SEGMENT_ROLL_MS, decisionRetentionMs } from '../../src/app/decision-retention.ts';
+import { DecisionPruner, READABLE_PAST_RETENTION_MS, decisionRetentionMs } from '../../src/app/decision-retention.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { findDecisions, markDelivered, newRound, recordDecisions } from '../../src/store/effects.ts';
 import { type Topology, defaultTopology } from '../../src/topology/topology.ts';
@@ -9,12 +9,12 @@ const DAY_MS = 86_400_000;
 const readBy = (group: string) => defaultTopology.topics.filter((t) => t.consumers.includes(group)).map((t) => t.name);
 
 describe('decision retention', () => {
-  it('keeps a group\'s decisions as long as its longest-kept input topic, plus a segment roll', () => {
+  it('keeps a group\'s decisions as long as its longest-kept input topic, plus the time Kafka may keep a record past it', () => {
     const critical = readBy('ai-critical-value-alert');
     const careGaps = readBy('ai-care-gap-detection');
     const longest = (names: string[]) => Math.max(...defaultTopology.topics.filter((t) => names.includes(t.name)).map((t) => t.retentionMs));
-    assert.equal(decisionRetentionMs(defaultTopology, critical), longest(critical) + SEGMENT_ROLL_MS);
-    assert.equal(decisionRetentionMs(defaultTopology, careGaps), longest(careGaps) + SEGMENT_ROLL_MS);
+    assert.equal(decisionRetentionMs(defaultTopology, critical), longest(critical) + READABLE_PAST_RETENTION_MS);
+    assert.equal(decisionRetentionMs(defaultTopology, careGaps), longest(careGaps) + READABLE_PAST_RETENTION_MS);
     assert.ok(longest(careGaps) > longest(critical), 'care gaps read ADT events too, kept longer than lab results');
     // Records kept for good (retention.ms -1), or a topic the topology does not know: decisions stay.
     const forever: Topology = { topics: defaultTopology.topics.map((t) => ({ ...t, retentionMs: -1 })) };
