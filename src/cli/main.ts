@@ -120,8 +120,10 @@ consumer of, or only --topic) so that its workers read those records again when 
                   what the partition holds
 Prints per partition the old and the new offset; --dry-run changes nothing. Refuses with exit
 code 3 while the group has live members: stop its workers first.
-Re-processing is safe: decisions are stored per (group, event_id) and reused, so a replay yields
-the same outputs again without calling processors (or an AI) a second time.
+Re-processing is safe: a decision with effects (outputs, store writes) is stored per (group,
+event_id) and reused, so a replay sends no output a second time and asks no processor (or AI)
+again for it. Events whose processors decided nothing are simply processed again. Decisions are
+kept while their events can be read from Kafka (the group's longest input retention plus 8 days).
 `,
   dlq: `Usage: ./vigil dlq list [--group G] [--all] [--json]
        ./vigil dlq show <ref> [--json] [--payload --reason TEXT]
