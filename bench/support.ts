@@ -16,7 +16,7 @@ import {
 import { encodeEvent } from '../src/event/codec.ts';
 import { FETCH_MAX_BYTES } from '../src/runtime/engine.ts';
 import { type ClinicalEvent, validateEvent } from '../src/event/envelope.ts';
-import type { Database, Sql } from '../src/store/db.ts';
+import type { Database } from '../src/store/db.ts';
 
 export interface BenchContext {
   bootstrap: string[];
@@ -152,10 +152,10 @@ export interface StoreTiming {
  */
 export function timedDatabase(db: Database): { db: Database; timing: StoreTiming } {
   const timing: StoreTiming = { queries: 0, queryMs: 0, transactions: 0, transactionMs: 0 };
-  const timedQuery = (q: Sql): Sql['query'] => async (text, params) => {
+  const timed = async <T>(statement: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
-      return await q.query(text, params);
+      return await statement();
     } finally {
       timing.queries++;
       timing.queryMs += performance.now() - t;
@@ -163,7 +163,8 @@ export function timedDatabase(db: Database): { db: Database; timing: StoreTiming
   };
   const wrapped: Database = {
     kind: db.kind,
-    query: timedQuery(db),
+    query: (text, params) => timed(() => db.query(text, params)),
+    run: (text, params) => timed(() => db.run(text, params)),
     exec: (text) => db.exec(text),
     async transaction(fn) {
       const t = performance.now();

@@ -7,6 +7,8 @@ import { migrate } from './migrate.ts';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** A statement whose rows are not needed: how many it inserted, updated or deleted. */
+  run(text: string, params?: unknown[]): Promise<number>;
   /** Several statements at once, no parameters (migrations). */
   exec(text: string): Promise<void>;
 }
@@ -29,6 +31,9 @@ function pgliteDatabase(db: PGlite): Database {
     async query<T>(text: string, params?: unknown[]) {
       return (await q.query<T>(text, params)).rows;
     },
+    async run(text: string, params?: unknown[]) {
+      return (await q.query(text, params)).affectedRows ?? 0;
+    },
     async exec(text: string) {
       await q.exec(text);
     },
@@ -45,6 +50,9 @@ function postgresDatabase(pool: pg.Pool): Database {
   const wrap = (q: pg.Pool | pg.PoolClient): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
       return (await q.query(text, params)).rows as T[];
+    },
+    async run(text: string, params?: unknown[]) {
+      return (await q.query(text, params)).rowCount ?? 0;
     },
     async exec(text: string) {
       await q.query(text);

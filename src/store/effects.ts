@@ -26,17 +26,24 @@ export async function newRound(tx: Sql): Promise<bigint> {
 }
 
 /**
- * Stores decisions in one statement, in `round`; returns the ids stored now. An id missing from the
- * result was decided before (by an earlier run or another instance): its first decision stands.
+ * Stores decisions in `round`; returns the ids stored now. An id missing from the result was
+ * decided before (by an earlier run or another instance): its first decision stands.
  */
 export async function recordDecisions(tx: Sql, processor: string, round: bigint, decisions: { eventId: string; outputs: unknown }[]): Promise<Set<string>> {
   if (decisions.length === 0) return new Set();
-  const rows = await tx.query<{ event_id: string }>(
+  const ids = decisions.map((d) => d.eventId);
+  // Without RETURNING (a fifth of the insert's cost): a count short of the batch is rare, and then
+  // this round's own rows say which went in (no earlier row carries this round's id yet).
+  const stored = await tx.run(
     `INSERT INTO effects (processor, event_id, outputs, round_id)
      SELECT $1, e, o::jsonb, $4 FROM unnest($2::text[], $3::text[]) AS t(e, o)
-     ON CONFLICT (processor, event_id) DO NOTHING
-     RETURNING event_id`,
-    [processor, decisions.map((d) => d.eventId), decisions.map((d) => JSON.stringify(d.outputs)), round.toString()],
+     ON CONFLICT (processor, event_id) DO NOTHING`,
+    [processor, ids, decisions.map((d) => JSON.stringify(d.outputs)), round.toString()],
+  );
+  if (stored === new Set(ids).size) return new Set(ids);
+  const rows = await tx.query<{ event_id: string }>(
+    'SELECT event_id FROM effects WHERE processor = $1 AND event_id = ANY($2::text[]) AND round_id = $3',
+    [processor, ids, round.toString()],
   );
   return new Set(rows.map((r) => r.event_id));
 }
@@ -98,30 +105,23 @@ export async function decidedOffsets(db: Sql, processor: string): Promise<Decide
 export async function pruneDecisions(db: Sql, processor: string, keepMs: number, chunk = 5_000): Promise<{ decisions: number; rounds: number }> {
   let decisions = 0;
   for (;;) {
-    const [row] = await db.query<{ n: number }>(
-      `WITH gone AS (
-         DELETE FROM effects WHERE (processor, event_id) IN (
-           SELECT e.processor, e.event_id FROM effects e
-           WHERE e.processor = $1 AND e.decided_at < now() - $2::bigint * interval '1 millisecond'
-             AND (e.delivered_at IS NOT NULL
-                  OR EXISTS (SELECT 1 FROM delivered_rounds r WHERE r.processor = e.processor AND r.round_id = e.round_id))
-           LIMIT $3)
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
+    const n = await db.run(
+      `DELETE FROM effects WHERE (processor, event_id) IN (
+         SELECT e.processor, e.event_id FROM effects e
+         WHERE e.processor = $1 AND e.decided_at < now() - $2::bigint * interval '1 millisecond'
+           AND (e.delivered_at IS NOT NULL
+                OR EXISTS (SELECT 1 FROM delivered_rounds r WHERE r.processor = e.processor AND r.round_id = e.round_id))
+         LIMIT $3)`,
       [processor, keepMs, chunk],
     );
-    const n = row?.n ?? 0;
     decisions += n;
     if (n < chunk) break;
   }
-  const [rounds] = await db.query<{ n: number }>(
-    `WITH gone AS (
-       DELETE FROM delivered_rounds r
-       WHERE r.processor = $1 AND r.delivered_at < now() - $2::bigint * interval '1 millisecond'
-         AND NOT EXISTS (SELECT 1 FROM effects e WHERE e.processor = r.processor AND e.round_id = r.round_id)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
+  const rounds = await db.run(
+    `DELETE FROM delivered_rounds r
+     WHERE r.processor = $1 AND r.delivered_at < now() - $2::bigint * interval '1 millisecond'
+       AND NOT EXISTS (SELECT 1 FROM effects e WHERE e.processor = r.processor AND e.round_id = r.round_id)`,
     [processor, keepMs],
   );
-  return { decisions, rounds: rounds?.n ?? 0 };
+  return { decisions, rounds };
 }
