@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { after, describe, it } from 'node:test';
 import { type Database, openDatabase } from '../../src/store/db.ts';
 import { findDecisions, markDelivered, moveToRound, newRound, pruneDecisions, recordDecisions } from '../../src/store/effects.ts';
 import { migrations } from '../../src/store/migrate.ts';
-import { uniqueSuffix } from '../support/kafka.ts';
 
 describe('store (PGlite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-store-'));
@@ -26,7 +26,7 @@ describe('store (PGlite)', () => {
 // The idempotency primitive on both stores, with the same migrations: PGlite, and the Postgres
 // server the test runner starts (shared by every test, so names are unique to this run).
 function effectsTests(store: string, open: () => Promise<Database>): void {
-  const run = uniqueSuffix();
+  const run = randomUUID().slice(0, 8);
   const P = Object.fromEntries(['p1', 'p2', 'p3', 'p4', 'p5'].map((p) => [p, `${p}-${run}`])) as Record<'p1' | 'p2' | 'p3' | 'p4' | 'p5', string>;
 
   describe(`decisions (${store})`, () => {
