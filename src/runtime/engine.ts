@@ -4,24 +4,15 @@
 // in the store just before it (idempotent, so a transaction lost to a crash replays to the same
 // result). Knows nothing clinical.
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Admin,
-  Consumer,
-  FetchIsolationLevels,
-  type Message,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
-  type MessagesStream,
-  Producer,
-  compatibilityPartitioner,
-  stringSerializer,
-} from '@platformatic/kafka';
+import { Admin, Consumer, MessagesStreamModes, type MessagesStream, Producer, compatibilityPartitioner, stringSerializer } from '@platformatic/kafka';
 import { HEADER, WIRE_HEADER_STRINGS, decodeEvent } from '../event/codec.ts';
 import { type ClinicalEvent, EventValidationError } from '../event/envelope.ts';
 import { stableCommittedOffsets } from '../kafka/committed-offsets.ts';
 import { type KafkaConnection, explainKafkaError, kafkaClientOptions } from '../kafka/connection.ts';
 import { kafkaErrorCodes } from '../kafka/error-codes.ts';
-import { headerStringDeserializer } from '../kafka/header-strings.ts';
+import { HeaderStrings } from '../kafka/header-strings.ts';
+import { PartitionFetcher } from '../kafka/partition-fetcher.ts';
+import type { FetchedRecord } from '../kafka/record-batches.ts';
 import { TRANSACTION_RETRY_DELAY, commitOffsetsInTransaction, useClientRequestVersions } from '../kafka/transactional-producer.ts';
 import { logger } from '../phi/log.ts';
 import type { Database, Sql } from '../store/db.ts';
@@ -35,7 +26,10 @@ import { backoffMs, mayRetry } from './retry.ts';
 import { type PartitionWatermark, WatermarkTracker } from './watermark.ts';
 import { type Decision, NonRetryableError, type OutputRecord, type WorkerDeclaration, type WorkerPolicies, resolvePolicies } from './worker.ts';
 
-type KafkaMessage = Message<Buffer, Buffer, string, string>;
+/** The group member a record was fetched as: its offset commit is fenced by this generation. */
+type FetchedAs = {
+  consumer: { groupId: string; memberId: string; generationId: number; coordinatorId: number };
+};
 
 export interface RuntimeOptions extends KafkaConnection {
   clientId: string;
@@ -87,14 +81,14 @@ interface Pending {
   readonly partition: number;
   readonly offset: bigint;
   /** The consumer generation it was fetched in: its offset commit is fenced by it. */
-  readonly metadata: KafkaMessage['metadata'];
+  readonly metadata: FetchedAs;
   /**
    * The fetched record. Released once the record is decided with nothing to send (no outputs, no
    * writes, no dead letter): only its offset is still needed, and holding thousands of fetched
    * records (headers, buffers, the parsed event) until the commit made the garbage collector cost
    * more than the runtime's own work. Present while the record is processed.
    */
-  message: KafkaMessage | undefined;
+  message: FetchedRecord | undefined;
   key: string;
   eventId?: string;
   watermark: PartitionWatermark;
@@ -134,23 +128,29 @@ const log = logger('runtime');
 const PARKED_REFRESH_MS = 2_000;
 const TAKEN_MEMORY = 200_000;
 // Header names and fixed values come back as interned strings, without a decode each (header-strings.ts).
-const HEADER_STRING = headerStringDeserializer([...WIRE_HEADER_STRINGS, ...Object.values(REPLAY_HEADER)]);
+const HEADER_STRINGS = new HeaderStrings([...WIRE_HEADER_STRINGS, ...Object.values(REPLAY_HEADER)]);
+/** How long a fetch may wait at the broker for records before it answers with none. */
+const FETCH_MAX_WAIT_MS = 200;
 const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 // Commit failures that retrying in place will not fix (a topic missing or not granted): after a few
 // rounds the worker gives up, loudly, and its supervisor restarts it; any failure gives up after many.
 const MISCONFIGURED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 const MISCONFIGURED_ROUNDS = 3;
 const FAILED_ROUNDS = 100;
-/** Most a fetch asks for (see the consumer's options in start()). */
+/**
+ * Most a fetch asks for. A fetch's records are read and handed over in one synchronous stretch,
+ * which a commit round's responses wait behind: 256 KB keeps that stretch to a few ms (a larger
+ * batch still comes whole), and a paused worker holds at most that much more per leader.
+ */
 export const FETCH_MAX_BYTES = 256 * 1024;
 
 /** The record's headers as an object, made only where one is needed (dead letters, sealed payloads). */
-function headersOf(message: KafkaMessage): Record<string, string> {
+function headersOf(message: FetchedRecord): Record<string, string> {
   return Object.fromEntries(message.headers);
 }
 
 /** The fetched record of one still being processed or with something to send (never released). */
-function fetchedOf(p: Pending): KafkaMessage {
+function fetchedOf(p: Pending): FetchedRecord {
   if (!p.message) throw new Error(`record ${p.partition}:${p.offset} was released before it was done with`);
   return p.message;
 }
@@ -166,7 +166,7 @@ function committablePrefix(queue: PartitionQueue): { n: number; next: bigint } |
 
 function recordOf(p: Pending): FailedRecord {
   const message = fetchedOf(p);
-  return { topic: p.topic, partition: p.partition, offset: p.offset, key: p.key, value: message.value, headers: headersOf(message) };
+  return { topic: p.topic, partition: p.partition, offset: p.offset, key: p.key, value: message.value ?? null, headers: headersOf(message) };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -245,8 +245,10 @@ export class WorkerRuntime {
   #consumer: Consumer<Buffer, Buffer, string, string> | undefined;
   #producer: Producer<Buffer, Buffer, string, string> | undefined;
   #admin: Admin | undefined;
-  /** The newest stream; records are taken only from the one opened for the current generation. */
-  #stream: MessagesStream<Buffer, Buffer, string, string> | undefined;
+  /** The client's stream that keeps this member in the group; it never fetches. */
+  #membership: MessagesStream<Buffer, Buffer, string, string> | undefined;
+  /** The newest fetcher; records are taken only from the one opened for the current generation. */
+  #fetcher: PartitionFetcher | undefined;
   /** Bumped on every group join: records of streams opened before it are ignored. */
   #epoch = 0;
   #joined = false;
@@ -334,16 +336,8 @@ export class WorkerRuntime {
       groupId: group,
       ...kafkaClientOptions(this.#opts),
       autocommit: false,
-      maxWaitTime: 200,
-      // The client's default (50 MB a fetch, per partition too) lets one fetch bring a whole topic
-      // in behind a paused stream, past the buffer limit, and parses it in one go while nothing else
-      // runs. A fetch's records are parsed and handed over in one synchronous stretch, which a commit
-      // round's responses wait behind: 256 KB keeps that stretch to a few ms (a larger batch still
-      // comes whole).
-      maxBytes: FETCH_MAX_BYTES,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
-      deserializers: { headerKey: HEADER_STRING, headerValue: HEADER_STRING },
     });
     // Offsets the group resumes from, read stable (see committed-offsets.ts).
     this.#admin = new Admin({ clientId: `${clientId}-${group}-offsets`, ...kafkaClientOptions(this.#opts), retries: 50, retryDelay: 100 });
@@ -352,9 +346,9 @@ export class WorkerRuntime {
     this.#consumer.on('consumer:group:join', () => {
       if (this.#joined) this.#onJoin();
     });
-    // This first stream only joins the group (it never fetches: nothing reads it). Records come from
-    // a stream opened per generation, at the offsets the group committed.
-    this.#stream = await this.#consumer.consume({
+    // This stream only joins the group (it never fetches: nothing reads it). Records come from a
+    // fetcher opened per generation, at the offsets the group committed.
+    this.#membership = await this.#consumer.consume({
       topics: this.#decl.topics,
       mode: MessagesStreamModes.MANUAL,
       offsets: [],
@@ -363,7 +357,7 @@ export class WorkerRuntime {
       throw explainKafkaError(err, this.#opts, `joining group ${group} on ${this.#decl.topics.join(',')}`);
     });
     this.#joined = true;
-    await this.#openStream(++this.#epoch);
+    await this.#openFetcher(++this.#epoch);
     this.#timer = setInterval(() => void this.#flush(), this.#policies.commitIntervalMs);
     this.#parkedTimer = setInterval(() => void this.#refreshParked().catch(() => {}), PARKED_REFRESH_MS);
     log.info({ group, topics: this.#decl.topics, instance: instanceId }, 'worker started');
@@ -373,14 +367,15 @@ export class WorkerRuntime {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    this.#stream?.pause();
+    this.#fetcher?.pause();
     const dropped = this.#scheduler.stop();
     const finished = await Promise.race([this.#scheduler.idle().then(() => true), sleep(this.#policies.shutdownGraceMs, false)]);
     if (!finished) this.#abort.abort();
     clearInterval(this.#timer);
     clearInterval(this.#parkedTimer);
     await this.#flush();
-    await this.#stream?.close().catch(() => {});
+    await this.#fetcher?.close();
+    await this.#membership?.close().catch(() => {});
     await this.#consumer?.close().catch(() => {});
     await this.#producer?.close().catch(() => {});
     await this.#admin?.close().catch(() => {});
@@ -394,7 +389,7 @@ export class WorkerRuntime {
     this.#failure?.(err);
   }
 
-  #accept(message: KafkaMessage): void {
+  #accept(message: FetchedRecord, metadata: FetchedAs): void {
     if (this.#stopping) return;
     const watermark = this.#watermarks.track(message.topic, message.partition, message.offset);
     if (!watermark) return; // fetched again after a rebalance while still held: already ours
@@ -407,9 +402,9 @@ export class WorkerRuntime {
       topic: message.topic,
       partition: message.partition,
       offset: message.offset,
-      metadata: message.metadata,
+      metadata,
       message,
-      key: message.key?.toString() ?? '',
+      key: message.key,
       watermark,
       reused: false,
       parks: false,
@@ -432,7 +427,7 @@ export class WorkerRuntime {
     queue.records.push(pending);
     if (++this.#buffered >= this.#policies.maxBuffered && !this.#paused) {
       this.#paused = true;
-      this.#stream?.pause();
+      this.#fetcher?.pause();
       // Commit what is done now rather than at the next tick: fetching resumes sooner.
       void this.#flush();
     }
@@ -558,54 +553,56 @@ export class WorkerRuntime {
 
   /**
    * A new generation: everything held is dropped and fetched again from the committed offsets.
-   * The old stream may still deliver records fetched before the join (buffered, or a fetch in
-   * flight); they would start a partition past records whose outputs were never committed, and
-   * its positions may be moved by them, so it is replaced by a new stream, not re-positioned.
+   * The old fetcher may still hold records fetched before the join (waiting, or a fetch in
+   * flight); they would start a partition past records whose outputs were never committed, so it
+   * is replaced by a new fetcher at the committed offsets, not re-positioned.
    */
   #onJoin(): void {
     const epoch = ++this.#epoch;
-    this.#stream?.pause();
+    this.#fetcher?.pause();
     // Uncommitted records come again from the committed offsets: they are not duplicates then.
     for (const q of this.#partitions.values()) for (const p of q.records) if (p.eventId !== undefined && !p.duplicate) this.#taken.delete(p.eventId);
     this.#watermarks.revokeAll();
     this.#partitions.clear();
     this.#buffered = 0;
     this.#paused = false;
-    this.#openStream(epoch).catch((err: unknown) => this.#fail(err as Error));
+    this.#openFetcher(epoch).catch((err: unknown) => this.#fail(err as Error));
   }
 
-  /** Opens the stream of a generation at the group's stable committed offsets; a later join supersedes it. */
-  async #openStream(epoch: number): Promise<void> {
+  /** Opens the fetcher of a generation at the group's stable committed offsets; a later join supersedes it. */
+  async #openFetcher(epoch: number): Promise<void> {
     const consumer = this.#consumer as Consumer<Buffer, Buffer, string, string>;
-    const { group, topics } = this.#decl;
+    const { group } = this.#decl;
     // A commit in flight decides where the group resumes.
     await this.#flushing;
-    const committed = await stableCommittedOffsets(this.#admin as Admin, group, consumer.assignments ?? []);
+    const assigned = consumer.assignments ?? [];
+    const committed = await stableCommittedOffsets(this.#admin as Admin, group, assigned);
     const decided = await decidedOffsets(this.#opts.db, group);
     if (epoch !== this.#epoch || this.#stopping) return;
     this.#decidedBelow = new Map(decided.map((d) => [tp(d.topic, d.partition), d.next]));
-    const stream = await consumer.consume({
-      topics,
-      mode: MessagesStreamModes.MANUAL,
-      offsets: committed,
-      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-      autocommit: false,
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-    });
-    if (epoch !== this.#epoch || this.#stopping) {
-      await stream.close().catch(() => {});
-      return;
-    }
     for (const c of committed) this.#watermarks.assign(c.topic, c.partition, c.offset);
-    const previous = this.#stream;
-    this.#stream = stream;
-    stream.on('data', (m: KafkaMessage) => {
-      if (epoch === this.#epoch) this.#accept(m);
+    const resumeAt = new Map(committed.map((c) => [tp(c.topic, c.partition), c.offset]));
+    const metadata: FetchedAs = {
+      consumer: { groupId: group, memberId: consumer.memberId ?? '', generationId: consumer.generationId, coordinatorId: consumer.coordinatorId ?? -1 },
+    };
+    const previous = this.#fetcher;
+    const fetcher = new PartitionFetcher({
+      consumer,
+      // A partition the group never committed starts at its earliest record.
+      positions: assigned.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition, offset: resumeAt.get(tp(a.topic, partition)) }))),
+      maxWaitMs: FETCH_MAX_WAIT_MS,
+      maxBytes: FETCH_MAX_BYTES,
+      strings: HEADER_STRINGS,
+      onRecord: (record) => {
+        if (epoch === this.#epoch) this.#accept(record, metadata);
+      },
+      onError: (err) => {
+        if (epoch === this.#epoch) this.#fail(err);
+      },
     });
-    stream.on('error', (err: Error) => {
-      if (epoch === this.#epoch) this.#fail(err);
-    });
-    await previous?.close().catch(() => {});
+    this.#fetcher = fetcher;
+    await previous?.close();
+    if (epoch === this.#epoch && !this.#stopping) fetcher.start();
   }
 
   async #refreshParked(): Promise<void> {
@@ -743,7 +740,7 @@ export class WorkerRuntime {
     for (const p of all) if (p.eventId !== undefined && !p.duplicate && sendsNothing(p)) this.#taken.delete(p.eventId);
     if (this.#paused && this.#buffered < this.#policies.resumeBelow && !this.#stopping) {
       this.#paused = false;
-      this.#stream?.resume();
+      this.#fetcher?.resume();
     }
   }
 
