@@ -8,8 +8,8 @@
 // order and fetching stops until resumed, so a paused worker holds at most one fetch's records
 // more per leader.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Consumer, FetchIsolationLevels, ProtocolError, protocolErrorsCodesById } from '@platformatic/kafka';
-import { rawFetch } from './fetch-request.ts';
+import { type Connection, type Consumer, FetchIsolationLevels, ProtocolError, apiVersionsV3, protocolErrorsCodesById } from '@platformatic/kafka';
+import { FETCH_VERSION, rawFetch } from './fetch-request.ts';
 import type { HeaderStrings } from './header-strings.ts';
 import { type FetchedRecord, readRecordBatches } from './record-batches.ts';
 
@@ -51,6 +51,25 @@ const RETRIABLE = new Set([
   'CORRUPT_MESSAGE',
 ]);
 const EARLIEST = -2n;
+const FETCH_API_KEY = 1;
+/** Brokers (host:port) known to serve this Fetch version; asked once per process. */
+const servesFetch = new Set<string>();
+
+/** A broker too old for this fetcher: it says so, instead of failing its requests one by one. */
+export class UnsupportedBrokerError extends Error {
+  constructor(node: number, maxVersion: number | undefined) {
+    super(`Kafka broker ${node} serves Fetch up to version ${maxVersion ?? 'none'}; vigil's workers need version ${FETCH_VERSION} (Kafka 4.x)`);
+    this.name = 'UnsupportedBrokerError';
+  }
+}
+
+async function checkFetchVersion(connection: Connection, node: number, address: string): Promise<void> {
+  if (servesFetch.has(address)) return;
+  const { apiKeys } = await apiVersionsV3.api.async(connection, 'vigil', '1');
+  const fetch = apiKeys.find((a) => a.apiKey === FETCH_API_KEY);
+  if (!fetch || fetch.maxVersion < FETCH_VERSION || fetch.minVersion > FETCH_VERSION) throw new UnsupportedBrokerError(node, fetch?.maxVersion);
+  servesFetch.add(address);
+}
 
 interface Position {
   topic: string;
@@ -147,6 +166,7 @@ export class PartitionFetcher {
         failures = 0;
       } catch (err) {
         if (this.#closed) break;
+        if (err instanceof UnsupportedBrokerError) return this.#fail(err);
         this.#refreshMetadata = true;
         if (++failures >= ATTEMPTS) return this.#fail(err as Error);
         await sleep(RETRY_MS);
@@ -185,6 +205,7 @@ export class PartitionFetcher {
       })),
     }));
     const connection = await consumer.connections.get(broker);
+    await checkFetchVersion(connection, node, `${broker.host}:${broker.port}`);
     // Session id 0, epoch -1: a full fetch every time, without a fetch session to keep in step.
     const response = await rawFetch.async(connection, maxWaitMs, 1, maxBytes, FetchIsolationLevels.READ_COMMITTED, 0, -1, request, [], '');
     if (this.#closed) return true;

@@ -249,7 +249,7 @@ export class WorkerRuntime {
   #membership: MessagesStream<Buffer, Buffer, string, string> | undefined;
   /** The newest fetcher; records are taken only from the one opened for the current generation. */
   #fetcher: PartitionFetcher | undefined;
-  /** Bumped on every group join: records of streams opened before it are ignored. */
+  /** Bumped on every group join: records of fetchers opened before it are ignored. */
   #epoch = 0;
   #joined = false;
   /** Each partition's decided mark when it was assigned (see 016_decided_offsets.sql). */
