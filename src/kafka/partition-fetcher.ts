@@ -127,24 +127,30 @@ export class PartitionFetcher {
   }
 
   /** Starts a loop for every leader of a partition that has none; a loop ends when it leads nothing. */
-  async #startLoops(): Promise<void> {
+  async #startLoops(failures = 0): Promise<void> {
     try {
       const metadata = await this.#metadata();
+      if (this.#closed) return;
       for (const position of this.#positions) {
         const leader = metadata.topics.get(position.topic)?.partitions[position.partition]?.leader;
         if (leader === undefined || leader < 0 || this.#loops.has(leader)) continue;
-        const loop = this.#run(leader).finally(() => this.#loops.delete(leader));
+        const loop: Promise<void> = this.#run(leader).finally(() => {
+          if (this.#loops.get(leader) === loop) this.#loops.delete(leader);
+        });
         this.#loops.set(leader, loop);
       }
-      // Partitions without a leader now are picked up when a loop refreshes the metadata.
-      if (this.#loops.size === 0 && !this.#closed) {
-        this.#refreshMetadata = true;
-        await sleep(RETRY_MS);
-        if (!this.#closed) void this.#startLoops();
-      }
+      if (this.#loops.size > 0) return;
+      // No partition has a leader now: look again shortly.
+      this.#refreshMetadata = true;
+      failures = 0;
     } catch (err) {
-      this.#fail(err as Error);
+      if (this.#closed) return;
+      this.#refreshMetadata = true;
+      if (failures + 1 >= ATTEMPTS) return this.#fail(err as Error);
+      failures++;
     }
+    await sleep(RETRY_MS);
+    if (!this.#closed) void this.#startLoops(failures);
   }
 
   #metadata() {
@@ -172,7 +178,8 @@ export class PartitionFetcher {
         await sleep(RETRY_MS);
       }
     }
-    // Its partitions may have moved to a leader without a loop.
+    // Its partitions may have moved to a leader without a loop; this one is done.
+    this.#loops.delete(node);
     if (!this.#closed) void this.#startLoops();
   }
 

@@ -100,7 +100,9 @@ export function readRecordBatches(bytes: Buffer, opts: ReadBatchesOptions, visit
     const lastOffset = baseOffset + BigInt(bytes.readInt32BE(at + 23));
     next = lastOffset + 1n;
     const attributes = bytes.readInt16BE(at + 21);
-    if (lastOffset >= opts.fromOffset && include(bytes, at, attributes, lastOffset, aborted, abortedProducers)) {
+    // Every batch goes through include(), also one below the offset asked for: its ABORT marker
+    // still ends an aborted range.
+    if (include(bytes, at, attributes, lastOffset, aborted, abortedProducers) && lastOffset >= opts.fromOffset) {
       readRecords(bytes, at, batchEnd, attributes, baseOffset, opts, visit);
     }
     at = batchEnd;

@@ -115,6 +115,21 @@ describe('readRecordBatches', () => {
     );
   });
 
+  it('ends an aborted range at a marker below the offset asked for', () => {
+    // The fetch asks from offset 3: the aborted transaction and its marker lie before it, and the
+    // same producer's next, committed transaction must be seen.
+    const bytes = Buffer.concat([
+      batch(records(1, 'aborted'), 1n, { producerId: 5n, transactional: true }),
+      batch([], 2n, { producerId: 5n, control: 'abort' }),
+      batch(records(1, 'committed'), 3n, { producerId: 5n, transactional: true }),
+    ]);
+    const { seen } = readAll(bytes, { fromOffset: 3n, abortedTransactions: [{ producerId: 5n, firstOffset: 1n }] });
+    assert.deepEqual(
+      seen.map((r) => r.headers.get('ce_id')),
+      ['committed-0'],
+    );
+  });
+
   it('refuses a batch format it does not read', () => {
     const bytes = batch(records(1), 0n);
     bytes.writeInt8(1, 16);
