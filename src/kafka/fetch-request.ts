@@ -8,8 +8,6 @@ export interface RawFetchPartition {
   partition: number;
   /** 0 when the partition answered; a Kafka error code otherwise. */
   errorCode: number;
-  highWatermark: bigint;
-  logStartOffset: bigint;
   abortedTransactions: AbortedTransaction[] | null;
   /** The record batches as fetched (the last one may be cut short); empty when none. */
   records: Buffer;
@@ -33,9 +31,9 @@ function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: num
     const partitions = r.readArray((p): RawFetchPartition => {
       const partition = p.readInt32();
       const partitionError = p.readInt16();
-      const highWatermark = p.readInt64();
+      p.readInt64(); // high_watermark
       p.readInt64(); // last_stable_offset
-      const logStartOffset = p.readInt64();
+      p.readInt64(); // log_start_offset
       const abortedTransactions = p.readNullableArray((a) => ({ producerId: a.readInt64(), firstOffset: a.readInt64() }), true, true);
       p.readInt32(); // preferred_read_replica
       // COMPACT_RECORDS: length + 1, 0 for null.
@@ -44,7 +42,7 @@ function parseResponse(_correlationId: number, _apiKey: number, _apiVersion: num
       const records = size > 0 ? p.buffer.slice(p.position, p.position + size) : NO_RECORDS;
       if (size > 0) p.skip(size);
       readKnownTaggedFields(p, {});
-      return { partition, errorCode: partitionError, highWatermark, logStartOffset, abortedTransactions, records };
+      return { partition, errorCode: partitionError, abortedTransactions, records };
     }, true, false);
     readKnownTaggedFields(r, {});
     topics.set(topicId, partitions);

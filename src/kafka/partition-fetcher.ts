@@ -242,7 +242,7 @@ export class PartitionFetcher {
         const from = position.offset;
         const next = readRecordBatches(
           answer.records,
-          { topic: entry.topic, partition: answer.partition, fromOffset: from, abortedTransactions: answer.abortedTransactions, readCommitted: true, strings: this.#opts.strings },
+          { topic: entry.topic, partition: answer.partition, fromOffset: from, abortedTransactions: answer.abortedTransactions, strings: this.#opts.strings },
           (record) => this.#waiting.push(record),
         );
         if (next !== undefined && next > from) position.offset = next;

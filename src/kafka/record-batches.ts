@@ -75,9 +75,8 @@ export interface ReadBatchesOptions {
   partition: number;
   /** Records below it are dropped: a batch can start before the offset that was asked for. */
   fromOffset: bigint;
-  /** Set for read_committed: the response's aborted transactions (null or [] when none). */
+  /** The response's aborted transactions: a read_committed fetch gets them (null or [] when none). */
   abortedTransactions: AbortedTransaction[] | null | undefined;
-  readCommitted: boolean;
   strings: HeaderStrings;
 }
 
@@ -87,7 +86,7 @@ export interface ReadBatchesOptions {
  * undefined when no batch was complete.
  */
 export function readRecordBatches(bytes: Buffer, opts: ReadBatchesOptions, visit: (record: FetchedRecord) => void): bigint | undefined {
-  const aborted = opts.readCommitted ? [...(opts.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
+  const aborted = [...(opts.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
   const abortedProducers = new Set<bigint>();
   let next: bigint | undefined;
   let at = 0;

@@ -44,7 +44,7 @@ function batch(list: TestRecord[], baseOffset: bigint, opts: { compression?: Com
 
 function readAll(bytes: Buffer, opts: Partial<ReadBatchesOptions> = {}): { seen: FetchedRecord[]; next: bigint | undefined } {
   const seen: FetchedRecord[] = [];
-  const next = readRecordBatches(bytes, { topic: 't', partition: 3, fromOffset: 0n, abortedTransactions: null, readCommitted: true, strings, ...opts }, (r) => seen.push(r));
+  const next = readRecordBatches(bytes, { topic: 't', partition: 3, fromOffset: 0n, abortedTransactions: null, strings, ...opts }, (r) => seen.push(r));
   return { seen, next };
 }
 
